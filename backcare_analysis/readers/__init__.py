@@ -1,0 +1,96 @@
+"""Readers for exported logs: one module per source format, and :func:`read_log`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ..schema import Log, LogFormatError, PathLike
+from ._common import read_head
+from .combine import combine_logs
+from .registry import FORMATS, Format, SourceName, detect, describe_unknown, format_by_name
+
+__all__ = ["FORMATS", "Format", "SourceName", "combine_logs", "read_log"]
+
+
+def _expand(paths: Iterable[Path]) -> list[tuple[Path, bool]]:
+    """Folders become their files (recursively, sorted); the flag says 'named explicitly'."""
+    out: list[tuple[Path, bool]] = []
+    for path in paths:
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            if not files:
+                raise LogFormatError(f"{path}: the folder holds no files to read")
+            out.extend((p, False) for p in files)
+        else:
+            out.append((path, True))
+    return out
+
+
+def read_log(
+    path: PathLike | Iterable[PathLike],
+    *,
+    source: SourceName | None = None,
+    progress: bool = False,
+    **options: Any,
+) -> Log:
+    """Read one or several exported logs into one :class:`~backcare_analysis.schema.Log`.
+
+    Parameters
+    ----------
+    path
+        A file, a folder (every supported file inside is read), or several of them. A
+        symptom log and a trigger log combine into one log by local calendar date.
+    source
+        Force one format instead of detecting each file's format from its content.
+    progress
+        Show a progress bar on large inputs.
+    **options
+        Passed to the format's reader (for example the episode rule's parameters).
+
+    Returns
+    -------
+    Log
+        Episodes, daily values, rejected rows and provenance of every file.
+
+    Raises
+    ------
+    LogFormatError
+        When a file named explicitly is not a supported export (the message lists the
+        supported formats), or when a file does not match the forced ``source``.
+    """
+    paths = [Path(path)] if isinstance(path, str | Path) or hasattr(path, "__fspath__") else None
+    if paths is None:
+        paths = [Path(p) for p in path]  # type: ignore[union-attr]
+    if not paths:
+        raise LogFormatError("read_log needs at least one path")
+    logs: list[Log] = []
+    skipped: list[str] = []
+    for file, explicit in _expand(paths):
+        head = read_head(file)
+        fmt: Format | None
+        if source is not None:
+            fmt = format_by_name(source)
+            if not fmt.sniff(head):
+                actual = detect(head)
+                hint = (
+                    f"it looks like {actual.title}: use source={actual.name!r} or leave "
+                    "source unset"
+                    if actual is not None
+                    else describe_unknown(head)
+                )
+                raise LogFormatError(f"{file}: source={source!r} was given, but {hint}")
+        else:
+            fmt = detect(head)
+        if fmt is None:
+            if explicit:
+                raise LogFormatError(describe_unknown(head))
+            skipped.append(str(file))
+            continue
+        logs.append(fmt.read(file, {"progress": progress, **options}))
+    if not logs:
+        raise LogFormatError(
+            "no supported export found in " + ", ".join(map(str, paths)) + f" (skipped: {skipped})"
+        )
+    return combine_logs(logs, skipped=skipped)

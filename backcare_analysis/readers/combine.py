@@ -1,0 +1,116 @@
+"""Combine logs read from several files into one, without counting anything twice."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from ..schema import DAILY_COLUMNS, Log, conform, empty_log
+from ._common import provenance_row
+
+#: Which source wins when several measure the same daily value: devices before diaries,
+#: because a watch measures sitting and steps while a diary recalls them. Within one
+#: source, the file read last wins (a newer export holds the corrections of older ones).
+SOURCE_PRIORITY: tuple[str, ...] = (
+    "apple_health",
+    "fitbit",
+    "google_fit",
+    "spreadsheet",
+    "bearable",
+    "daylio",
+    "flaredown",
+)
+
+
+def _rank(source: str, order: int, n_logs: int) -> int:
+    base = SOURCE_PRIORITY.index(source) if source in SOURCE_PRIORITY else len(SOURCE_PRIORITY)
+    return base * (n_logs + 1) + (n_logs - order)
+
+
+def _log_source(log: Log) -> str:
+    sources = log.provenance["source"].dropna().unique().tolist()
+    return str(sources[0]) if sources else ""
+
+
+def combine_logs(logs: Sequence[Log], *, skipped: Sequence[str] = ()) -> Log:
+    """Combine several logs into one.
+
+    Parameters
+    ----------
+    logs
+        Logs in the order their files were read.
+    skipped
+        Files seen in a folder that were not a supported export; listed in provenance.
+
+    Returns
+    -------
+    Log
+        Episodes de-duplicated on (source, onset time); daily values with one row per date,
+        each value taken from the highest-priority source that has it (see
+        :data:`SOURCE_PRIORITY`), never summed; ``symptoms_logged`` and ``activity_logged``
+        true when any source logged the day; all rejected rows and provenance kept.
+
+    Notes
+    -----
+    Repeated exports from one app overlap almost entirely; de-duplicating on the onset time
+    and taking each day's values from one file makes reading them together the same as
+    reading the newest alone.
+    """
+    if not logs:
+        return empty_log()
+    if len(logs) == 1 and not skipped:
+        return logs[0]
+    n = len(logs)
+    episode_parts: list[pd.DataFrame] = []
+    daily_parts: list[pd.DataFrame] = []
+    for order, log in enumerate(logs):
+        rank = _rank(_log_source(log), order, n)
+        if not log.episodes.empty:
+            episode_parts.append(log.episodes.assign(_rank=rank))
+        if not log.daily.empty:
+            daily_parts.append(log.daily.assign(_rank=rank))
+
+    episodes = empty_log().episodes
+    if episode_parts:
+        merged = pd.concat(episode_parts, ignore_index=True).sort_values(
+            ["start_local", "_rank"], kind="stable"
+        )
+        merged = merged.drop_duplicates(["source", "start_local"], keep="first")
+        episodes = conform(merged.drop(columns="_rank").reset_index(drop=True), "episodes")
+
+    daily = empty_log().daily
+    if daily_parts:
+        stacked = pd.concat(daily_parts, ignore_index=True).sort_values(
+            ["date", "_rank"], kind="stable"
+        )
+        grouped = stacked.groupby("date", sort=True)
+        values = [c for c in DAILY_COLUMNS if c not in ("date", "symptoms_logged", "activity_logged")]
+        combined = grouped[values].first()
+        combined["symptoms_logged"] = grouped["symptoms_logged"].any()
+        combined["activity_logged"] = grouped["activity_logged"].any()
+        daily = conform(combined.reset_index(), "daily")
+
+    provenance = [log.provenance for log in logs]
+    provenance.extend(
+        provenance_row(
+            Path(s),
+            "",
+            rows_read=0,
+            rows_used=0,
+            rows_rejected=0,
+            note="skipped: not a supported export",
+        )
+        for s in skipped
+    )
+    parameters: dict[str, object] = {}
+    for log in logs:
+        parameters.update(log.parameters)
+    return Log(
+        episodes=episodes,
+        daily=daily,
+        rejected=conform(pd.concat([log.rejected for log in logs], ignore_index=True), "rejected"),
+        provenance=conform(pd.concat(provenance, ignore_index=True), "provenance"),
+        parameters=parameters,
+    )

@@ -1,0 +1,104 @@
+"""The list of supported export formats, and detection of a file's format by its content.
+
+Each format is a :class:`Format` with a ``sniff`` function that looks only at the head of a
+file (never at its name, which is often localised or renamed) and a ``read`` function. A
+new reader module adds one entry to :data:`FORMATS`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from ..schema import Log, LogFormatError
+from ._common import Head
+
+SourceName = Literal[
+    "spreadsheet", "bearable", "daylio", "flaredown", "apple_health", "fitbit", "google_fit"
+]
+
+
+@dataclass(frozen=True)
+class Format:
+    """One supported export format.
+
+    Attributes
+    ----------
+    name
+        The ``source=`` value that selects it.
+    title
+        What a person calls it, for messages and docs.
+    expects
+        One line on what such a file looks like, for error messages.
+    module
+        The reader module under ``backcare_analysis.readers`` (imported on first use).
+    """
+
+    name: SourceName
+    title: str
+    expects: str
+    module: str
+
+    def _load(self) -> Any:
+        return importlib.import_module(f"backcare_analysis.readers.{self.module}")
+
+    def sniff(self, head: Head) -> bool:
+        """True when the head of a file is of this format."""
+        return bool(self._load().sniff(head))
+
+    def read(self, path: Path, options: Mapping[str, Any]) -> Log:
+        """Read one file (or folder) of this format into a :class:`Log`."""
+        reader: Callable[..., Log] = self._load().read
+        return reader(path, **options)
+
+
+FORMATS: tuple[Format, ...] = (
+    Format(
+        "spreadsheet",
+        "backcare spreadsheet (episodes.csv and daily.csv)",
+        "a CSV whose header has `start` and `peak_severity_0_10` (episodes) or `date` and "
+        "daily columns such as `sitting_h` (see docs/log-format.md)",
+        "spreadsheet",
+    ),
+)
+
+
+def supported_formats() -> str:
+    """A bullet list of the supported formats, for error messages and docs."""
+    return "\n".join(f"- {f.title} (source={f.name!r}): {f.expects}" for f in FORMATS)
+
+
+def format_by_name(name: str) -> Format:
+    """Look up a format by its ``source=`` name."""
+    for fmt in FORMATS:
+        if fmt.name == name:
+            return fmt
+    names = ", ".join(repr(f.name) for f in FORMATS)
+    raise LogFormatError(f"unknown source={name!r}; choose one of {names}")
+
+
+def detect(head: Head) -> Format | None:
+    """Return the format of a file from its head, or None when no format matches."""
+    for fmt in FORMATS:
+        if fmt.sniff(head):
+            return fmt
+    return None
+
+
+def describe_unknown(head: Head) -> str:
+    """Say what a file is not, for a :class:`LogFormatError`."""
+    if head.raw.startswith(b"\x89PNG"):
+        what = "a PNG image, not an export"
+    elif head.raw.startswith(b"%PDF"):
+        what = "a PDF document, not an export"
+    elif head.zip_names:
+        what = f"a zip archive with no supported export inside ({len(head.zip_names)} members)"
+    elif head.text is None:
+        what = "a binary file, not a text export"
+    else:
+        first = head.first_line[:120]
+        what = f"not a supported export (its first line is {first!r})"
+    return f"{head.path}: this is {what}.\nSupported formats:\n{supported_formats()}"
