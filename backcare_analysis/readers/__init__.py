@@ -9,7 +9,15 @@ from typing import Any
 from ..schema import Log, LogFormatError, PathLike
 from ._common import read_head
 from .combine import combine_logs
-from .registry import FORMATS, Format, SourceName, detect, describe_unknown, format_by_name
+from .registry import (
+    FORMATS,
+    Format,
+    SourceName,
+    check_options,
+    describe_unknown,
+    detect,
+    format_by_name,
+)
 
 __all__ = ["FORMATS", "Format", "SourceName", "combine_logs", "read_log"]
 
@@ -65,6 +73,7 @@ def read_log(
         paths = [Path(p) for p in path]  # type: ignore[union-attr]
     if not paths:
         raise LogFormatError("read_log needs at least one path")
+    check_options(options)
     logs: list[Log] = []
     skipped: list[str] = []
     for file, explicit in _expand(paths):

@@ -8,6 +8,7 @@ new reader module adds one entry to :data:`FORMATS`.
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,10 +50,24 @@ class Format:
         """True when the head of a file is of this format."""
         return bool(self._load().sniff(head))
 
+    def options(self) -> frozenset[str]:
+        """Names of the keyword options this format's reader accepts."""
+        reader = self._load().read
+        return frozenset(
+            name
+            for name, param in inspect.signature(reader).parameters.items()
+            if param.kind is inspect.Parameter.KEYWORD_ONLY
+        )
+
     def read(self, path: Path, options: Mapping[str, Any]) -> Log:
-        """Read one file (or folder) of this format into a :class:`Log`."""
+        """Read one file of this format into a :class:`Log`.
+
+        Only the options this reader accepts are passed on; :func:`check_options` makes
+        sure every option is accepted by some reader.
+        """
         reader: Callable[..., Log] = self._load().read
-        return reader(path, **options)
+        accepted = self.options()
+        return reader(path, **{k: v for k, v in options.items() if k in accepted})
 
 
 FORMATS: tuple[Format, ...] = (
@@ -63,7 +78,57 @@ FORMATS: tuple[Format, ...] = (
         "daily columns such as `sitting_h` (see docs/log-format.md)",
         "spreadsheet",
     ),
+    Format(
+        "bearable",
+        "Bearable CSV export",
+        "a CSV with the header `date,weekday,time of day,category,rating/amount,detail,notes` "
+        "(newer exports add `date formatted`)",
+        "bearable",
+    ),
+    Format(
+        "daylio",
+        "Daylio CSV export",
+        "a CSV with the header `full_date,date,weekday,time,mood,activities,...`",
+        "daylio",
+    ),
+    Format(
+        "flaredown",
+        "Flaredown CSV (research dataset or personal export)",
+        "a CSV with the header `user_id,age,sex,country,checkin_date,trackable_id,...`",
+        "flaredown",
+    ),
+    Format(
+        "apple_health",
+        "Apple Health export (export.zip or export.xml)",
+        "the zip from Health > profile > Export All Health Data, or the XML inside it "
+        "(`<HealthData>` with `<Record>` elements)",
+        "apple_health",
+    ),
+    Format(
+        "fitbit",
+        "Fitbit Google Takeout JSON",
+        "a JSON array such as sedentary_minutes-2024-01-01.json: "
+        '`[{"dateTime":"01/11/24 00:00:00","value":"94"}]`',
+        "fitbit",
+    ),
+    Format(
+        "google_fit",
+        "Google Fit daily activity metrics CSV",
+        "the Takeout file Fit/Daily activity metrics/Daily activity metrics.csv "
+        "(columns Date, Move Minutes count, Step count, ...)",
+        "google_fit",
+    ),
 )
+
+
+def check_options(options: Mapping[str, Any]) -> None:
+    """Raise TypeError naming any option that no reader accepts."""
+    known: set[str] = set()
+    for fmt in FORMATS:
+        known |= fmt.options()
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise TypeError(f"read_log got unknown option(s) {unknown}; known: {sorted(known)}")
 
 
 def supported_formats() -> str:
