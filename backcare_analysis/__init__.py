@@ -22,16 +22,35 @@ _EXPORTS: dict[str, str] = {
     "simulate_person": "sample",
     "write_sample": "sample",
     "summarize": "summary",
+    "monthly_summary": "summary",
+    "red_flags": "safety",
+    "plot_timeline": "plots",
 }
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = [
+    "AnalysisError",
+    "Log",
+    "LogFormatError",
+    "__version__",
+    "combine_logs",
+    "daily_panel",
+    "monthly_summary",
+    "plot_timeline",
+    "read_log",
+    "red_flags",
+    "simulate_person",
+    "summarize",
+    "write_sample",
+]
 
 if TYPE_CHECKING:
     from .panel import daily_panel
+    from .plots import plot_timeline
     from .readers import combine_logs, read_log
+    from .safety import red_flags
     from .sample import simulate_person, write_sample
     from .schema import AnalysisError, Log, LogFormatError
-    from .summary import summarize
+    from .summary import monthly_summary, summarize
 
 
 def __getattr__(name: str) -> Any:

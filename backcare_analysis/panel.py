@@ -94,7 +94,7 @@ def daily_panel(
     bounds = pd.concat([daily["date"], episodes["start_local"].dt.normalize()])
     dates = pd.date_range(bounds.min(), bounds.max(), freq="D", unit="us")
     panel = pd.DataFrame({"date": dates})
-    panel["weekday"] = panel["date"].dt.weekday.astype("int64")
+    panel["weekday"] = panel["date"].dt.day_of_week.astype("int64")
     panel["day_index"] = np.arange(len(panel), dtype=np.int64)
 
     values = daily.set_index("date").reindex(dates)
@@ -113,9 +113,7 @@ def daily_panel(
     panel["in_episode"] = in_episode
     panel["at_risk"] = at_risk
     panel["onsets_n"] = pd.Series(onsets_n, dtype="Int64").where(logged, pd.NA)
-    panel["onset"] = pd.Series((onsets_n > 0).astype(np.int64), dtype="Int64").where(
-        at_risk, pd.NA
-    )
+    panel["onset"] = pd.Series((onsets_n > 0).astype(np.int64), dtype="Int64").where(at_risk, pd.NA)
     panel["prev_day_in_episode"] = np.concatenate([[False], in_episode[:-1]])
     panel["pain_max_0_10"] = values["pain_max_0_10"].reset_index(drop=True)
 

@@ -26,8 +26,8 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from .schema import Log, conform, empty_table
 from .readers._common import provenance_row
+from .schema import Log, conform, empty_table
 
 #: The rate ratios planted in the bundled sample, with the unit each applies to.
 SAMPLE_EFFECTS: Final[Mapping[str, float]] = {
@@ -113,7 +113,7 @@ def simulate_person(person: Person | None = None, *, seed: int = SAMPLE_SEED) ->
     rng = np.random.default_rng(seed)
     n = p.days
     dates = pd.date_range(p.start, periods=n, freq="D", unit="us")
-    weekday = dates.weekday.to_numpy() < 5
+    weekday = dates.day_of_week.to_numpy() < 5
 
     sitting = np.where(weekday, 7.5, 4.0) + _ar1(rng, n, 0.6, 1.6)
     exercise_habit = 20 + _ar1(rng, n, 0.97, 14)
@@ -228,7 +228,9 @@ def _episode_row(
 ) -> dict[str, object]:
     hour = int(rng.integers(7, 22))
     start = day + pd.Timedelta(hours=hour, minutes=int(rng.integers(0, 60)))
-    duration_h = days * 24 - hour - float(rng.integers(0, 6))
+    # The episode ends in the evening of its last day, never past midnight.
+    end = day + pd.Timedelta(days=days - 1, hours=23) - pd.Timedelta(hours=int(rng.integers(0, 4)))
+    end = max(end, start + pd.Timedelta(hours=1))
     treatments = []
     # Confounding by indication: worse episodes get ice, bed rest and pills more often.
     if rng.random() < 0.2 + 0.06 * severity:
@@ -244,8 +246,8 @@ def _episode_row(
         "episode_id": f"sample-{start:%Y%m%dT%H%M}",
         "start_local": start,
         "start_utc_offset_min": 60,
-        "end_local": start + pd.Timedelta(hours=duration_h),
-        "duration_h": duration_h,
+        "end_local": end,
+        "duration_h": (end - start).total_seconds() / 3600,
         "peak_severity_0_10": round(severity),
         "initial_severity_0_10": round(max(1.0, severity - rng.uniform(0, 2))),
         "location": "lower back",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Any, Final, Literal, cast
 
 import pandas as pd
 
@@ -177,9 +177,9 @@ def conform(frame: pd.DataFrame, name: TableName) -> pd.DataFrame:
     for col, dtype in columns.items():
         values = frame[col].to_numpy() if col in frame.columns else [pd.NA] * len(frame)
         if dtype.startswith("datetime64"):
-            out[col] = pd.to_datetime(pd.Series(values), errors="raise").astype(dtype)
+            out[col] = pd.to_datetime(pd.Series(values), errors="raise").astype(cast(Any, dtype))
         else:
-            out[col] = pd.Series(values).astype(dtype)  # type: ignore[call-overload]
+            out[col] = pd.Series(values).astype(cast(Any, dtype))
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -68,9 +69,7 @@ def read_log(
         When a file named explicitly is not a supported export (the message lists the
         supported formats), or when a file does not match the forced ``source``.
     """
-    paths = [Path(path)] if isinstance(path, str | Path) or hasattr(path, "__fspath__") else None
-    if paths is None:
-        paths = [Path(p) for p in path]  # type: ignore[union-attr]
+    paths = [Path(path)] if isinstance(path, str | os.PathLike) else [Path(p) for p in path]
     if not paths:
         raise LogFormatError("read_log needs at least one path")
     check_options(options)

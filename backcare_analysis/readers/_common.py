@@ -84,7 +84,7 @@ def read_head(path: Path) -> Head:
         raise LogFormatError(f"{path}: no such file or folder")
     with path.open("rb") as fh:
         raw = fh.read(HEAD_BYTES)
-    if not raw.strip(b" \t\r\n\ufeff\xef\xbb\xbf"):
+    if not raw.strip(b" \t\r\n\xef\xbb\xbf"):
         raise LogFormatError(
             f"{path}: the file is empty; export your log again from the app "
             "(an export with no entries cannot be analysed)"

@@ -86,7 +86,9 @@ def combine_logs(logs: Sequence[Log], *, skipped: Sequence[str] = ()) -> Log:
             ["date", "_rank"], kind="stable"
         )
         grouped = stacked.groupby("date", sort=True)
-        values = [c for c in DAILY_COLUMNS if c not in ("date", "symptoms_logged", "activity_logged")]
+        values = [
+            c for c in DAILY_COLUMNS if c not in ("date", "symptoms_logged", "activity_logged")
+        ]
         combined = grouped[values].first()
         combined["symptoms_logged"] = grouped["symptoms_logged"].any()
         combined["activity_logged"] = grouped["activity_logged"].any()

@@ -65,9 +65,20 @@ def _header(head_line: str, delimiter: str) -> list[str]:
 def _kind(columns: list[str]) -> str | None:
     if "start" in columns and "peak_severity_0_10" in columns:
         return "episodes"
-    if "date" in columns and any(c in DAILY_FILE_COLUMNS and c != "date" for c in columns):
+    others = [c for c in columns if c != "date"]
+    # A renamed column ("sitting_hours") still marks a daily file, so the reader can say
+    # which column to rename instead of "not a supported export".
+    if (
+        "date" in columns
+        and others
+        and all(c in DAILY_FILE_COLUMNS or _close_daily_column(c) for c in others)
+    ):
         return "daily"
     return None
+
+
+def _close_daily_column(column: str) -> bool:
+    return bool(difflib.get_close_matches(column, DAILY_FILE_COLUMNS, n=1, cutoff=0.75))
 
 
 def sniff(head: Head) -> bool:
@@ -329,8 +340,6 @@ def _daily(
             continue
         seen[day] = (line, values)
         activity = any(v is not None for k, v in values.items() if k != "pain_max_0_10")
-        rows.append(
-            {"date": day, "symptoms_logged": True, "activity_logged": activity, **values}
-        )
+        rows.append({"date": day, "symptoms_logged": True, "activity_logged": activity, **values})
     frame = pd.DataFrame(rows, columns=list(DAILY_COLUMNS))
     return conform(frame.sort_values("date", kind="stable"), "daily")

@@ -1,0 +1,154 @@
+"""The ``backcare`` console command.
+
+Exit codes: 0 success; 2 bad command line; 3 an input file could not be read; 4 the data
+cannot support the analysis.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from .schema import Log
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_INPUT = 3
+EXIT_ANALYSIS = 4
+
+DEFAULT_SAMPLE = Path("data/sample/spreadsheet")
+_COMMANDS = ("check", "validate", "sample")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="backcare",
+        description=(
+            "Check common lower-back-spasm advice against your own symptom and activity "
+            "log. Warning signs come first. Nothing leaves your machine."
+        ),
+        epilog=(
+            "With no command, 'check' runs on the bundled sample (data/sample/spreadsheet).\n"
+            "Exit codes: 0 ok, 2 bad command line, 3 unreadable input, 4 not enough data."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser(
+        "check",
+        help="summarise a log and check the advice against it (the main job)",
+        description="Read your exports, show warning signs, then summarise the log.",
+    )
+    check.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="export files or folders (default: data/sample/spreadsheet)",
+    )
+    check.add_argument("--source", help="force a format instead of detecting it")
+
+    validate = sub.add_parser(
+        "validate",
+        help="show what each file yields and which rows were rejected, and why",
+        description="Read files and list, per file, rows read, used and rejected with reasons.",
+    )
+    validate.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    validate.add_argument("--source", help="force a format instead of detecting it")
+    validate.add_argument(
+        "--rejected-csv", type=Path, metavar="FILE", help="write every rejected row to FILE"
+    )
+
+    sample = sub.add_parser(
+        "sample",
+        help="regenerate the synthetic sample data",
+        description="Write the simulated sample person (see data/sample/README.md).",
+    )
+    sample.add_argument("--out", type=Path, default=Path("data/sample"), help="target folder")
+    return parser
+
+
+def _read(paths: Sequence[Path], source: str | None) -> Log:
+    from .readers import read_log
+    from .readers.registry import format_by_name
+
+    fmt = format_by_name(source).name if source else None
+    return read_log(list(paths), source=fmt)
+
+
+def _check(args: argparse.Namespace, out: TextIO) -> int:
+    from .report_text import format_check
+
+    paths = args.paths or [DEFAULT_SAMPLE]
+    if not args.paths and not DEFAULT_SAMPLE.exists():
+        print(
+            f"error: no paths given and {DEFAULT_SAMPLE} does not exist here; run from the "
+            "project folder, pass your export, or run 'backcare sample' first",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    log = _read(paths, args.source)
+    out.write(format_check(log, paths))
+    return EXIT_OK
+
+
+def _validate(args: argparse.Namespace, out: TextIO) -> int:
+    from .report_text import format_validation
+
+    log = _read(args.paths, args.source)
+    out.write(format_validation(log))
+    if args.rejected_csv:
+        log.rejected.to_csv(args.rejected_csv, index=False)
+        out.write(f"\nRejected rows written to {args.rejected_csv}\n")
+    return EXIT_OK
+
+
+def _sample(args: argparse.Namespace, out: TextIO) -> int:
+    from .sample import write_sample
+
+    for path in write_sample(args.out):
+        out.write(f"wrote {path}\n")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
+    """Run the ``backcare`` command; returns the exit code.
+
+    Parameters
+    ----------
+    argv
+        Arguments without the program name; ``sys.argv[1:]`` when None.
+    out
+        Where normal output goes; standard output when None. Errors go to standard error.
+    """
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or (args_list[0] not in _COMMANDS and not args_list[0].startswith("-")):
+        args_list.insert(0, "check")
+    out = out or sys.stdout
+    try:
+        args = _parser().parse_args(args_list)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    from .schema import AnalysisError, LogFormatError
+
+    handlers = {"check": _check, "validate": _validate, "sample": _sample}
+    try:
+        return handlers[args.command](args, out)
+    except LogFormatError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except AnalysisError as exc:
+        print(f"not enough data: {exc}", file=sys.stderr)
+        return EXIT_ANALYSIS
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
