@@ -2,16 +2,101 @@
 
 from __future__ import annotations
 
+import math
+import warnings
+from typing import Final
+
+import numpy as np
 import pandas as pd
 
+from .panel import daily_panel
 from .schema import Log
 
-SEE_A_CLINICIAN = (
+SEE_A_CLINICIAN: Final = (
     "This is a reason to see a clinician, not to keep self-analysing; this tool gives no "
     "medical advice."
 )
 
-RED_FLAG_COLUMNS = ("flag", "n_episodes", "first_date", "last_date", "detail", "action")
+RED_FLAG_COLUMNS: Final = (
+    "flag",
+    "n_episodes",
+    "first_date",
+    "last_date",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "detail",
+    "action",
+)
+
+#: An episode lasting longer than this has not settled (subacute back pain starts at 6 weeks).
+NOT_SETTLING_DAYS: Final = 42
+#: Trend tests need at least this many episodes to say anything.
+MIN_EPISODES_FOR_TREND: Final = 6
+
+
+def _flag(flag: str, episodes: pd.DataFrame, detail: str, **estimate: float) -> dict[str, object]:
+    return {
+        "flag": flag,
+        "n_episodes": len(episodes),
+        "first_date": episodes["start_local"].min().normalize() if len(episodes) else pd.NaT,
+        "last_date": episodes["start_local"].max().normalize() if len(episodes) else pd.NaT,
+        "estimate": estimate.get("estimate", math.nan),
+        "ci_low": estimate.get("ci_low", math.nan),
+        "ci_high": estimate.get("ci_high", math.nan),
+        "detail": detail,
+        "action": SEE_A_CLINICIAN,
+    }
+
+
+def onset_trend(log: Log) -> tuple[float, float, float]:
+    """Rate ratio of onsets per year of follow-up, with its 95% interval.
+
+    Parameters
+    ----------
+    log
+        A parsed log.
+
+    Returns
+    -------
+    tuple of float
+        ``(rate_ratio_per_year, ci_low, ci_high)`` from a Poisson model of onsets on days at
+        risk against time; NaN when there are too few episodes.
+
+    Notes
+    -----
+    Only days at risk enter, so longer episodes (which leave fewer days at risk) do not by
+    themselves look like fewer onsets.
+    """
+    if len(log.episodes) < MIN_EPISODES_FOR_TREND:
+        return math.nan, math.nan, math.nan
+    import statsmodels.api as sm
+
+    panel = daily_panel(log)
+    at_risk = panel.loc[panel["at_risk"]]
+    years = at_risk["day_index"].to_numpy(dtype=float) / 365.25
+    y = at_risk["onset"].to_numpy(dtype=float)
+    if np.ptp(years) < 0.25:
+        return math.nan, math.nan, math.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = sm.GLM(y, sm.add_constant(years), family=sm.families.Poisson()).fit()
+    low, high = fit.conf_int()[1]
+    return float(np.exp(fit.params[1])), float(np.exp(low)), float(np.exp(high))
+
+
+def _linear_trend(times: pd.Series, values: pd.Series) -> tuple[float, float, float]:
+    """Slope per year of ``values`` against ``times`` with a 95% interval (OLS)."""
+    from scipy import stats
+
+    keep = values.notna() & times.notna()
+    x = (times[keep] - times[keep].min()).dt.total_seconds().to_numpy() / (365.25 * 86400)
+    y = values[keep].to_numpy(dtype=float)
+    if len(y) < MIN_EPISODES_FOR_TREND or np.ptp(x) < 0.25:
+        return math.nan, math.nan, math.nan
+    fit = stats.linregress(x, y)
+    half = stats.t.ppf(0.975, len(y) - 2) * fit.stderr
+    return float(fit.slope), float(fit.slope - half), float(fit.slope + half)
 
 
 def red_flags(log: Log) -> pd.DataFrame:
@@ -25,32 +110,78 @@ def red_flags(log: Log) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per warning sign found (none when the log shows none), with columns
-        ``flag`` (short id: ``leg_pain``), ``n_episodes`` (episodes showing it),
-        ``first_date`` and ``last_date``, ``detail`` (a plain sentence) and ``action``
-        (always: see a clinician).
+        One row per warning sign found (no rows when there are none), with columns
+        ``flag`` (``leg_pain``, ``more_frequent``, ``more_severe``, ``not_settling``),
+        ``n_episodes`` (episodes concerned), ``first_date``, ``last_date``, ``estimate``
+        with ``ci_low`` and ``ci_high`` (for trends: rate ratio of onsets per year, or
+        change in peak severity or in log duration per year; NaN otherwise), ``detail``
+        (a plain sentence) and ``action`` (always: see a clinician).
 
     Notes
     -----
-    Pain shooting down a leg or numbness can mean a nerve is involved (a herniated disc,
-    for instance); the source articles and METHODS.md both list it as a reason to seek
-    care. Every episode marked ``leg_pain`` is counted; unknown is not counted.
+    Pain down a leg or numbness is flagged for every episode that records it. Trends are
+    flagged when the 95% interval excludes "no change" in the worrying direction, from at
+    least six episodes: onsets per day at risk (Poisson), peak severity and log duration
+    per episode (least squares). An episode lasting over six weeks is flagged as not
+    settling.
     """
+    episodes = log.episodes
     rows: list[dict[str, object]] = []
-    leg = log.episodes.loc[log.episodes["leg_pain"].fillna(False).astype(bool)]
+    leg = episodes.loc[episodes["leg_pain"].fillna(False).astype(bool)]
     if not leg.empty:
-        dates = leg["start_local"].dt.strftime("%Y-%m-%d")
+        dates = ", ".join(leg["start_local"].dt.strftime("%Y-%m-%d").head(5))
+        more = ", ..." if len(leg) > 5 else ""
         rows.append(
-            {
-                "flag": "leg_pain",
-                "n_episodes": len(leg),
-                "first_date": leg["start_local"].min().normalize(),
-                "last_date": leg["start_local"].max().normalize(),
-                "detail": (
-                    f"{len(leg)} episode(s) came with pain down a leg or numbness "
-                    f"({', '.join(dates.head(5))}{', ...' if len(leg) > 5 else ''})."
-                ),
-                "action": SEE_A_CLINICIAN,
-            }
+            _flag(
+                "leg_pain",
+                leg,
+                f"{len(leg)} episode(s) came with pain down a leg or numbness ({dates}{more}).",
+            )
+        )
+    rr, low, high = onset_trend(log) if not episodes.empty else (math.nan,) * 3
+    if low > 1:
+        rows.append(
+            _flag(
+                "more_frequent",
+                episodes,
+                f"Spasms are coming more often: the onset rate rose {rr:.1f}-fold per year "
+                f"(95% CI {low:.1f} to {high:.1f}).",
+                estimate=rr,
+                ci_low=low,
+                ci_high=high,
+            )
+        )
+    slope, low, high = _linear_trend(episodes["start_local"], episodes["peak_severity_0_10"])
+    if low > 0:
+        rows.append(
+            _flag(
+                "more_severe",
+                episodes,
+                f"Episodes are getting worse: peak severity rose {slope:.1f} points per year "
+                f"(95% CI {low:.1f} to {high:.1f}).",
+                estimate=slope,
+                ci_low=low,
+                ci_high=high,
+            )
+        )
+    long = episodes.loc[episodes["duration_h"] > NOT_SETTLING_DAYS * 24]
+    log_duration = np.log(episodes["duration_h"].astype("float64").clip(lower=1))
+    slope, low, high = _linear_trend(episodes["start_local"], log_duration)
+    if not long.empty or low > 0:
+        detail = (
+            f"{len(long)} episode(s) lasted more than {NOT_SETTLING_DAYS // 7} weeks."
+            if not long.empty
+            else f"Episodes are lasting longer: {math.exp(slope):.1f} times as long per year "
+            f"(95% CI {math.exp(low):.1f} to {math.exp(high):.1f})."
+        )
+        rows.append(
+            _flag(
+                "not_settling",
+                long if not long.empty else episodes,
+                detail,
+                estimate=math.exp(slope),
+                ci_low=math.exp(low),
+                ci_high=math.exp(high),
+            )
         )
     return pd.DataFrame(rows, columns=list(RED_FLAG_COLUMNS))

@@ -174,7 +174,8 @@ def simulate_person(person: Person | None = None, *, seed: int = SAMPLE_SEED) ->
     for ep in episodes:
         d, length = int(ep["day"]), int(ep["days"])  # type: ignore[call-overload]
         peak = float(ep["severity"])  # type: ignore[arg-type]
-        pain[d : d + length] = np.round(np.linspace(peak, max(2.0, peak / 2), length), 1)
+        course = np.round(np.linspace(peak, max(2.0, peak / 2), length), 1)
+        pain[d : d + length] = course[: n - d]  # an episode may run past the last day
 
     daily = pd.DataFrame(
         {

@@ -54,3 +54,11 @@ def test_written_sample_reads_back_identically(tmp_path: Path) -> None:
     pd.testing.assert_series_equal(
         log.daily["sitting_h"], simulated.daily["sitting_h"], check_names=False
     )
+
+
+def test_an_episode_running_past_the_last_day_is_cut_at_the_end() -> None:
+    # With seed 26 an episode begins two days before the end of a 365-day log; the
+    # generator once crashed on it.
+    log = simulate_person(Person(effects=NULL_EFFECTS, leg_pain_episode=None), seed=26)
+    assert log.episodes["start_local"].max() >= pd.Timestamp("2026-01-03")
+    assert log.daily["date"].max() <= pd.Timestamp("2026-01-05")
