@@ -165,7 +165,7 @@ def red_flags(log: Log) -> pd.DataFrame:
             )
         )
     long = episodes.loc[episodes["duration_h"] > NOT_SETTLING_DAYS * 24]
-    log_duration = np.log(episodes["duration_h"].astype("float64").clip(lower=1))
+    log_duration = episodes["duration_h"].astype("float64").clip(lower=1).apply(math.log)
     slope, low, high = _linear_trend(episodes["start_local"], log_duration)
     if not long.empty or low > 0:
         detail = (
