@@ -116,13 +116,30 @@ PROVENANCE_COLUMNS: Final[Mapping[str, str]] = {
     "note": "str",
 }
 
-TableName = Literal["episodes", "daily", "rejected", "provenance"]
+#: Tags and events a tracker records without a daily quantity: Bearable factors ("Walk",
+#: "Sedentary"), Daylio activities, Flaredown treatments and tags, meds and their doses.
+TAG_COLUMNS: Final[Mapping[str, str]] = {
+    "date": "datetime64[us]",
+    "time_local": "datetime64[us]",
+    "category": "str",
+    "tag": "str",
+    # What the tag means for the analysis: heavy_lifting, stretching, walking, exercise,
+    # activity_level, treatment, back_pain, or "" when it has no meaning here.
+    "kind": "str",
+    "amount": "Float64",
+    "source": "str",
+    "source_file": "str",
+    "source_line": "Int64",
+}
+
+TableName = Literal["episodes", "daily", "rejected", "provenance", "tags"]
 
 _TABLES: Final[Mapping[str, Mapping[str, str]]] = {
     "episodes": EPISODE_COLUMNS,
     "daily": DAILY_COLUMNS,
     "rejected": REJECTED_COLUMNS,
     "provenance": PROVENANCE_COLUMNS,
+    "tags": TAG_COLUMNS,
 }
 
 
@@ -140,7 +157,7 @@ def empty_table(name: TableName) -> pd.DataFrame:
     Parameters
     ----------
     name
-        ``"episodes"``, ``"daily"``, ``"rejected"`` or ``"provenance"``.
+        ``"episodes"``, ``"daily"``, ``"rejected"``, ``"provenance"`` or ``"tags"``.
 
     Returns
     -------
@@ -201,6 +218,9 @@ class Log:
     provenance
         One row per input file: source format, rows read, used and rejected
         (:data:`PROVENANCE_COLUMNS`).
+    tags
+        Tags and events without a daily quantity (:data:`TAG_COLUMNS`): kept so that
+        nothing a tracker recorded is lost, even where it maps to no trigger value.
     parameters
         Parameters of the rules used while reading (for example the episode threshold).
     """
@@ -209,10 +229,11 @@ class Log:
     daily: pd.DataFrame
     rejected: pd.DataFrame
     provenance: pd.DataFrame
+    tags: pd.DataFrame = field(default_factory=lambda: empty_table("tags"))
     parameters: Mapping[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("episodes", "daily", "rejected", "provenance"):
+        for name in ("episodes", "daily", "rejected", "provenance", "tags"):
             frame = getattr(self, name)
             expected = list(_TABLES[name])
             if list(frame.columns) != expected:

@@ -121,7 +121,8 @@ def csv_records(text: str, *, delimiter: str = ",") -> Iterator[tuple[int, list[
     Line numbers are 1-based physical lines of the file, counting the header as line 1; a
     record whose quoted field spans several lines reports the line it starts on.
     """
-    lines = text.splitlines(keepends=True)
+    # Split on "\n" only, as the csv module does (splitlines also breaks on U+2028 etc.).
+    lines = text.lstrip("\ufeff").split("\n")
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter)
     previous_end = 0
     for fields in reader:
@@ -129,7 +130,7 @@ def csv_records(text: str, *, delimiter: str = ",") -> Iterator[tuple[int, list[
         previous_end = reader.line_num
         if start == 1:
             continue  # header
-        raw = "".join(lines[start - 1 : previous_end]).rstrip("\r\n")
+        raw = "\n".join(lines[start - 1 : previous_end]).rstrip("\r\n")
         yield start, fields, raw
 
 

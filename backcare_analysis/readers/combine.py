@@ -49,7 +49,8 @@ def combine_logs(logs: Sequence[Log], *, skipped: Sequence[str] = ()) -> Log:
     Log
         Episodes de-duplicated on (source, onset time); daily values with one row per date,
         each value taken from the highest-priority source that has it (see
-        :data:`SOURCE_PRIORITY`), never summed; ``symptoms_logged`` and ``activity_logged``
+        :data:`SOURCE_PRIORITY`; within a source, from the export reaching the latest
+        date), never summed; tags de-duplicated; ``symptoms_logged`` and ``activity_logged``
         true when any source logged the day; all rejected rows and provenance kept.
 
     Notes
@@ -63,10 +64,14 @@ def combine_logs(logs: Sequence[Log], *, skipped: Sequence[str] = ()) -> Log:
     if len(logs) == 1 and not skipped:
         return logs[0]
     n = len(logs)
+    # Within a source, the export reaching the latest date wins, whatever the order the
+    # files were given in; ties keep the order given.
+    latest = [log.daily["date"].max() if not log.daily.empty else pd.Timestamp.min for log in logs]
+    recency = {i: pos for pos, i in enumerate(sorted(range(n), key=lambda i: (latest[i], i)))}
     episode_parts: list[pd.DataFrame] = []
     daily_parts: list[pd.DataFrame] = []
-    for order, log in enumerate(logs):
-        rank = _rank(_log_source(log), order, n)
+    for index, log in enumerate(logs):
+        rank = _rank(_log_source(log), recency[index], n)
         if not log.episodes.empty:
             episode_parts.append(log.episodes.assign(_rank=rank))
         if not log.daily.empty:
@@ -106,6 +111,13 @@ def combine_logs(logs: Sequence[Log], *, skipped: Sequence[str] = ()) -> Log:
         )
         for s in skipped
     )
+    tags = conform(
+        pd.concat([log.tags for log in logs], ignore_index=True)
+        .drop_duplicates(["source", "date", "time_local", "category", "tag", "kind", "amount"])
+        .sort_values(["date", "time_local"], kind="stable")
+        .reset_index(drop=True),
+        "tags",
+    )
     parameters: dict[str, object] = {}
     for log in logs:
         parameters.update(log.parameters)
@@ -114,5 +126,6 @@ def combine_logs(logs: Sequence[Log], *, skipped: Sequence[str] = ()) -> Log:
         daily=daily,
         rejected=conform(pd.concat([log.rejected for log in logs], ignore_index=True), "rejected"),
         provenance=conform(pd.concat(provenance, ignore_index=True), "provenance"),
+        tags=tags,
         parameters=parameters,
     )

@@ -1,19 +1,341 @@
-"""Reader for daylio exports (not written yet: detects nothing)."""
+"""Reader for Daylio CSV exports (one row per mood entry, newest first).
+
+Daylio has no symptom ratings of its own: back pain arrives either as an activity the
+person ticks (``back pain``), which marks pain without a severity, or as a user-defined
+scale (``pain: 6``), which is a rating. Both go through the shared episode rule. Other
+activities are kept as tags (:func:`read_tags`); lifting activities set the daily
+``heavy_lifting``; treatment activities attach to the episode of their day. See
+``docs/readers-symptoms.md``.
+"""
 
 from __future__ import annotations
 
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
+from typing import Final
 
-from ..schema import Log
-from ._common import Head
+import pandas as pd
+
+from ..episodes import DEFAULT_GAP_H, DEFAULT_THRESHOLD_0_10
+from ..schema import Log, LogFormatError, canonical_treatment
+from ._common import Head, Rejections, csv_records, provenance_row, read_text, sniff_delimiter
+from ._tracker_common import (
+    NOT_ANALYSED,
+    TRUNCATED_REASON,
+    attach_to_episodes,
+    check_accounting,
+    check_header,
+    clock,
+    daily_table,
+    ends_inside_quotes,
+    episodes_with_ticks,
+    header_columns,
+    kind_of,
+    lifting_by_day,
+    no_entries_error,
+    number,
+    pain_max_by_day,
+    ratings_frame,
+    rejection_note,
+    tag_kinds,
+    tags_table,
+)
+
+SOURCE: Final = "daylio"
+COLUMNS: Final = (
+    "full_date", "date", "weekday", "time", "mood", "activities", "note_title", "note"
+)  # fmt: skip
+#: Current exports add ``scales`` after ``activities``.
+COLUMNS_NEW: Final = (*COLUMNS[:6], "scales", *COLUMNS[6:])
+_REQUIRED: Final = ("full_date", "time", "mood", "activities", "note")
+#: Scales (any case) that rate back pain, with the top of their range: a value ``v``
+#: becomes ``10 * v / top`` on the 0-10 scale. Daylio does not export a scale's range.
+DEFAULT_PAIN_SCALES: Final[Mapping[str, float]] = {
+    "pain": 10.0,
+    "back pain": 10.0,
+    "lower back pain": 10.0,
+    "back": 10.0,
+}
+_ISO: Final = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_SCALE: Final = re.compile(r"^(.+?)\s*:\s*(-?\d+(?:[.,]\d+)?)$")
 
 
 def sniff(head: Head) -> bool:
-    """Never matches until the reader is written."""
-    del head
-    return False
+    """True for a Daylio CSV export: ``full_date`` (or the very old ``year``) with
+    ``mood`` and ``activities``, or at least five of Daylio's columns."""
+    if head.text is None:
+        return False
+    line = head.first_line
+    columns = header_columns(line, sniff_delimiter(line))
+    known = sum(c in (*COLUMNS_NEW, "year") for c in columns)
+    core = "mood" in columns and "activities" in columns
+    return len(columns) <= len(COLUMNS_NEW) + 2 and (known >= 5 or (core and known >= 4))
 
 
-def read(path: Path, *, progress: bool = False) -> Log:
-    """Not written yet."""
-    raise NotImplementedError(f"{path}: the daylio reader is not written yet")
+def _fold(name: str) -> str:
+    return " ".join(name.replace("\u00a0", " ").lower().split())
+
+
+def _note(text: str) -> str:
+    return html.unescape(re.sub(r"<br\s*/?>", "\n", text, flags=re.IGNORECASE)).strip()
+
+
+def _scales(text: str) -> list[tuple[str, float]]:
+    out: list[tuple[str, float]] = []
+    for part in text.replace("\u00a0", " ").split("|"):
+        if not part.strip():
+            continue
+        match = _SCALE.match(part.strip())
+        if not match:
+            raise ValueError(f"scale {part.strip()!r} is not 'name: value'")
+        out.append((match.group(1).strip(), number(match.group(2), "scale value")))
+    return out
+
+
+def _parse(
+    path: Path,
+    *,
+    threshold_0_10: float,
+    gap_h: float,
+    activity_map: Mapping[str, str] | None,
+    pain_scales: Mapping[str, float] | None,
+) -> tuple[Log, pd.DataFrame]:
+    text, encoding = read_text(path)
+    text = text.lstrip("\ufeff")
+    first = text.split("\n", 1)[0].strip("\r")
+    delimiter = sniff_delimiter(first)
+    columns = header_columns(first, delimiter)
+    if "full_date" not in columns and "year" in columns:
+        raise LogFormatError(
+            f"{path}: this is an old Daylio export (columns year,date,...) whose dates are "
+            "localized and ambiguous; export again from a current Daylio version, which "
+            "writes an ISO full_date column"
+        )
+    check_header(path, columns, _REQUIRED, app="Daylio", expected=",".join(COLUMNS_NEW))
+    kinds = tag_kinds(activity_map, option="activity_map")
+    scales_top = {_fold(k): float(v) for k, v in (pain_scales or DEFAULT_PAIN_SCALES).items()}
+    rejections = Rejections(SOURCE, str(path))
+    every = list(csv_records(text, delimiter=delimiter))
+    records = [r for r in every if any(f.strip() for f in r[1])]
+    if not records:
+        raise no_entries_error(path, "Daylio")
+    days: set[datetime] = set()
+    entry_days: set[datetime] = set()
+    unknown_days: set[datetime] = set()
+    lifting_days: set[datetime] = set()
+    ratings: list[dict[str, object]] = []
+    treatments: list[dict[str, object]] = []
+    notes: list[dict[str, object]] = []
+    tags: list[dict[str, object]] = []
+    seen: dict[tuple[str, ...], int] = {}
+    used = 0
+    for index, (line, fields, raw) in enumerate(records):
+        if index == len(records) - 1 and ends_inside_quotes(raw):
+            rejections.add(line, TRUNCATED_REASON, raw)
+            continue
+        if len(fields) < len(columns) or any(f.strip() for f in fields[len(columns) :]):
+            rejections.add(line, f"{len(fields)} fields, but the header has {len(columns)}", raw)
+            continue
+        key = tuple(f.strip() for f in fields[: len(columns)])
+        if key in seen:
+            rejections.add(line, f"duplicate of line {seen[key]}", raw)
+            continue
+        seen[key] = line
+        rec = dict(zip(columns, key, strict=True))
+        day: datetime | None = None
+        try:
+            match = _ISO.match(rec["full_date"])
+            if not match:
+                raise ValueError(f"full_date {rec['full_date']!r} is not YYYY-MM-DD")
+            try:
+                day = datetime(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+            except ValueError as exc:
+                raise ValueError(f"impossible full_date {rec['full_date']!r} ({exc})") from None
+            days.add(day)
+            hour, minute = clock(rec["time"])
+            when = day.replace(hour=hour, minute=minute)
+            activities = [a.strip() for a in rec["activities"].split("|") if a.strip()]
+            scales = _scales(rec.get("scales", ""))
+            pain: list[float] = []
+            for name, value in scales:
+                top = scales_top.get(_fold(name))
+                if top is not None and not 0 <= value <= top:
+                    raise ValueError(
+                        f"scale {name!r} = {value:g} is outside 0-{top:g}; pass "
+                        f"pain_scales={{{name.lower()!r}: <top of your scale>}}"
+                    )
+                if top is not None:
+                    pain.append(10 * value / top)
+            if not activities and not scales:
+                raise ValueError(f"{NOT_ANALYSED}entry with only a mood and a note")
+        except ValueError as exc:
+            rejections.add(line, str(exc), raw)
+            if day is not None:
+                (entry_days if str(exc).startswith(NOT_ANALYSED) else unknown_days).add(day)
+            continue
+        used += 1
+        entry_days.add(day)
+        meanings = [kind_of(a, kinds) for a in activities]
+        if pain or "back_pain" in meanings:
+            severity = max(pain) if pain else None
+            ratings.append(
+                {
+                    "time_local": when,
+                    "severity_0_10": severity,
+                    "location": "lower back",
+                    "source": SOURCE,
+                    "source_file": str(path),
+                    "source_line": line,
+                }
+            )
+            note = "\n".join(p for p in (_note(rec.get("note_title", "")), _note(rec["note"])) if p)
+            if note and "back_pain" in meanings:
+                notes.append({"time_local": when, "value": note})
+        if "heavy_lifting" in meanings:
+            lifting_days.add(day)
+        for activity, meaning in zip(activities, meanings, strict=True):
+            if meaning == "treatment" and canonical_treatment(activity) != "other":
+                treatments.append({"time_local": when, "value": canonical_treatment(activity)})
+        base = {"date": day, "time_local": when, "source": SOURCE, "source_file": str(path)}
+        tags.extend(
+            {**base, "category": "activity", "tag": a, "kind": m, "source_line": line}
+            for a, m in zip(activities, meanings, strict=True)
+        )
+        tags.extend(
+            {**base, "category": "scale", "tag": n, "kind": "", "amount": v, "source_line": line}
+            for n, v in scales
+        )
+
+    frame = ratings_frame(ratings)
+    episodes = episodes_with_ticks(frame, threshold_0_10=threshold_0_10, gap_h=gap_h)
+    episodes = attach_to_episodes(episodes, pd.DataFrame(treatments), column="treatments")
+    episodes = attach_to_episodes(episodes, pd.DataFrame(notes), column="notes")
+    index_days = pd.DatetimeIndex(sorted(days), dtype="datetime64[us]")
+    daily = daily_table(
+        index_days,
+        {
+            "pain_max_0_10": pain_max_by_day(frame, index_days, entry_days, unknown_days),
+            "heavy_lifting": lifting_by_day(lifting_days, entry_days, index_days),
+        },
+    )
+    check_accounting(path, read=len(records), used=used, rejected=len(rejections))
+    note = "; ".join(
+        [
+            f"Daylio export, {encoding}, {len(columns)}-column header",
+            f"used: {used} entries ({len(frame)} with back pain)",
+            rejection_note(str(r["reason"]) for r in rejections.rows),
+            f"{len(episodes)} episodes at threshold {threshold_0_10:g}/10 and gap {gap_h:g} h",
+        ]
+        + (
+            [f"{len(every) - len(records)} blank row(s) skipped"]
+            if len(every) > len(records)
+            else []
+        )
+    )
+    log = Log(
+        episodes=episodes,
+        daily=daily,
+        rejected=rejections.frame(),
+        provenance=provenance_row(
+            path,
+            SOURCE,
+            rows_read=len(records),
+            rows_used=used,
+            rows_rejected=len(rejections),
+            note=note,
+        ),
+        parameters={
+            "threshold_0_10": threshold_0_10,
+            "gap_h": gap_h,
+            "daylio_pain_scales": dict(scales_top),
+            "daylio_back_pain_activities": sorted(k for k, v in kinds.items() if v == "back_pain"),
+        },
+    )
+    return log, tags_table(tags)
+
+
+def read(
+    path: Path,
+    *,
+    progress: bool = False,
+    threshold_0_10: float = DEFAULT_THRESHOLD_0_10,
+    gap_h: float = DEFAULT_GAP_H,
+    activity_map: Mapping[str, str] | None = None,
+    pain_scales: Mapping[str, float] | None = None,
+) -> Log:
+    """Read a Daylio CSV export.
+
+    Parameters
+    ----------
+    path
+        The export (``full_date,date,weekday,time,mood,activities,[scales,]note_title,note``).
+    progress
+        Accepted for a uniform reader signature; Daylio exports are small.
+    threshold_0_10, gap_h
+        The episode rule. A ``back pain`` activity without a pain scale value counts as
+        pain at the threshold, with unknown severity.
+    activity_map
+        Extra or changed activity meanings, ``{"sore back": "back_pain", "moving boxes":
+        "heavy_lifting", "hot water bottle": "treatment"}``, on top of
+        :data:`~backcare_analysis.readers._tracker_common.DEFAULT_TAG_KINDS`.
+    pain_scales
+        Scales that rate back pain and the top of each one's range; replaces
+        :data:`DEFAULT_PAIN_SCALES`.
+
+    Returns
+    -------
+    Log
+        ``episodes`` (peak and initial severity from pain scale values, missing when only
+        ticked); ``daily`` with ``date``, ``symptoms_logged`` (every date with an entry),
+        ``activity_logged``, ``pain_max_0_10``, ``heavy_lifting``; ``rejected`` (bad,
+        duplicate and mood-only entries); ``provenance``; ``parameters``.
+
+    Raises
+    ------
+    LogFormatError
+        When a column is missing or renamed, the export is the old ``year,date`` kind, or
+        it has no entries.
+
+    Notes
+    -----
+    ``full_date`` is the only date read; the localized ``date`` and ``weekday`` are
+    ignored. ``pain_max_0_10`` is 0 on entry days without back pain, when the file has at
+    least one pain scale value.
+    """
+    del progress
+    log, tags = _parse(
+        path,
+        threshold_0_10=threshold_0_10,
+        gap_h=gap_h,
+        activity_map=activity_map,
+        pain_scales=pain_scales,
+    )
+    return replace(log, tags=tags)
+
+
+def read_tags(
+    path: Path,
+    *,
+    activity_map: Mapping[str, str] | None = None,
+    pain_scales: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """The activities and scale values of a Daylio export, one per row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``date``, ``time_local``, ``category`` (``activity`` or ``scale``),
+        ``tag``, ``kind`` (the activity's meaning, see ``activity_map``), ``amount`` (a
+        scale's value), ``source``, ``source_file``, ``source_line``.
+    """
+    return _parse(
+        path,
+        threshold_0_10=DEFAULT_THRESHOLD_0_10,
+        gap_h=DEFAULT_GAP_H,
+        activity_map=activity_map,
+        pain_scales=pain_scales,
+    )[1]

@@ -166,4 +166,11 @@ def describe_unknown(head: Head) -> str:
     else:
         first = head.first_line[:120]
         what = f"not a supported export (its first line is {first!r})"
+    named = [
+        f.title
+        for f in FORMATS
+        if f.name.replace("_", "") in head.path.name.lower().replace("_", "").replace(" ", "")
+    ]
+    if named:
+        what += f"; despite its name, it is not a {named[0]}"
     return f"{head.path}: this is {what}.\nSupported formats:\n{supported_formats()}"

@@ -1,0 +1,406 @@
+"""Helpers shared by the symptom-tracker readers (Bearable, Daylio, Flaredown).
+
+What lives here is policy that must read the same in every tracker: which names count as
+lower back pain, which tags mean what, how presence-only pain ticks become episodes, how
+treatments reach the episode they belong to, the daily table, the tags table, and the
+row accounting ``rows_used + rows_rejected == rows_read``. See ``docs/readers-symptoms.md``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Final, Literal, get_args
+
+import pandas as pd
+
+from .. import schema
+from ..episodes import RATING_COLUMNS, episodes_from_ratings
+from ..schema import DAILY_COLUMNS, DAILY_RANGES, LogFormatError, conform, empty_table
+
+#: Reasons of rows deliberately left out (a category the analysis does not use) start
+#: with this, so ``log.rejected[~log.rejected.reason.str.startswith(NOT_ANALYSED)]`` lists
+#: only the rows that are wrong.
+NOT_ANALYSED: Final = "not analysed: "
+
+TagKind = Literal[
+    "", "back_pain", "heavy_lifting", "stretching", "walking", "exercise", "activity_level",
+    "treatment",
+]  # fmt: skip
+TAG_KINDS: Final = tuple(k for k in get_args(TagKind) if k)
+
+#: Tags (Bearable factors, Daylio activities, Flaredown tags) whose meaning the readers
+#: know, lowercased. Only ``back_pain`` (an episode tick), ``heavy_lifting`` (the daily
+#: yes/no trigger) and ``treatment`` (attached to the episode of that day) change the log;
+#: the other kinds are labels in the tags table, because a tag says neither how long nor
+#: how hard (no minutes or hours are invented from them).
+_KIND_NAMES: Final[Mapping[TagKind, str]] = {
+    "back_pain": "back pain|lower back pain|low back pain|back spasm|back spasms|"
+    "lower back spasm|backache",
+    "heavy_lifting": "heavy lifting|lifting|lifted something heavy|moving house|moving furniture",
+    "stretching": "stretching|stretch|yoga|core & yoga|pilates",
+    "walking": "walk|walking|hike|hiking",
+    "exercise": "run|running|cycling|indoor cycling|swimming|gym|workout|exercise|sport|"
+    "sports|weights|weight lifting|weightlifting|weight training|strength training",
+    "activity_level": "sedentary|low activity|moderately active|highly active",
+    "treatment": "ice|ice pack|cold pack|heat|heating pad|heat pad|hot bath|hot shower|"
+    "ibuprofen|naproxen|muscle relaxant|massage|bed rest",
+}
+DEFAULT_TAG_KINDS: Final[Mapping[str, TagKind]] = {
+    name: kind for kind, names in _KIND_NAMES.items() for name in names.split("|")
+}
+
+#: Columns of the tidy tags table returned by each reader's ``read_tags``.
+TAG_COLUMNS: Final = schema.TAG_COLUMNS
+
+_UPPER = re.compile(r"\b(upper|mid|middle|thoracic|neck|shoulders?|cervical)\b")
+_LOWER = re.compile(
+    r"\b(lower back|low back|back lower|lumbar|lumbago|lumbosacral|sacroiliac|lbp)\b"
+)
+_BACK = re.compile(
+    r"^back$|\b(back (pain|pains|ache|aches|spasms?|problems?|strain|injury)|backache|backpain)\b"
+)
+
+
+def _fold(name: str) -> str:
+    return " ".join(re.sub(r"[^0-9a-z&]+", " ", name.lower()).split())
+
+
+def is_lower_back(name: str) -> bool:
+    """True when a free-text symptom name means lower back pain.
+
+    ``lower back``, ``low back``, ``lumbar``, ``lumbago``, ``sacroiliac`` and Bearable's
+    ``Back (lower) pain`` always count; an unqualified ``back pain``, ``backache`` or
+    ``back spasm`` counts (most back pain is low back pain); a name that names only the
+    upper or mid back, the neck or the shoulders does not (``neck and upper back pain``).
+    """
+    folded = _fold(name)
+    if _LOWER.search(folded):
+        return True
+    return bool(_BACK.search(folded)) and not _UPPER.search(folded)
+
+
+def location_of(name: str) -> str:
+    """A body location for an episode from the symptom name that started it."""
+    folded = _fold(name)
+    if is_lower_back(name):
+        return "lower back"
+    for word, location in (("upper", "upper back"), ("mid", "mid back"), ("neck", "neck")):
+        if re.search(rf"\b{word}\b", folded):
+            return location
+    return folded or "back"
+
+
+def tag_kinds(overrides: Mapping[str, str] | None, *, option: str) -> dict[str, TagKind]:
+    """The default tag meanings updated with a user's ``overrides`` (keys any case)."""
+    kinds: dict[str, TagKind] = dict(DEFAULT_TAG_KINDS)
+    for key, kind in (overrides or {}).items():
+        if kind not in get_args(TagKind):
+            raise LogFormatError(
+                f"{option}[{key!r}]={kind!r} is not a known meaning; use one of "
+                f"{', '.join(repr(k) for k in TAG_KINDS)} or '' (keep as a plain tag)"
+            )
+        kinds[_fold(key)] = kind  # type: ignore[assignment]
+    return kinds
+
+
+def kind_of(tag: str, kinds: Mapping[str, TagKind]) -> TagKind:
+    """The meaning of one tag, ``""`` when unknown."""
+    return kinds.get(_fold(tag), "")
+
+
+def header_columns(first_line: str, delimiter: str) -> list[str]:
+    """A header line split and normalised: quotes and spaces stripped, lowercased."""
+    return [c.strip().strip('"').strip().lower() for c in first_line.split(delimiter)]
+
+
+def check_header(
+    path: Path, found: Sequence[str], required: Sequence[str], *, app: str, expected: str
+) -> None:
+    """Raise a :class:`LogFormatError` naming each missing column and its likely rename,
+    or a column that appears twice."""
+    twice = sorted({c for c in found if c and list(found).count(c) > 1})
+    if twice:
+        raise LogFormatError(f"{path}: the {app} header has the column(s) {twice} twice")
+    missing = [c for c in required if c not in found]
+    if not missing:
+        return
+    extra = [c for c in found if c not in required]
+    hints = []
+    for column in missing:
+        close = difflib.get_close_matches(column, extra, n=1, cutoff=0.5)
+        hints.append(f"{column!r}" + (f" (found {close[0]!r}: rename it back)" if close else ""))
+    raise LogFormatError(
+        f"{path}: this {app} export lacks the column(s) {', '.join(hints)}; the header should "
+        f"be {expected}. Export the file again from the app, or restore the header line."
+    )
+
+
+def no_entries_error(path: Path, app: str) -> LogFormatError:
+    """The error for an export with a header and no rows."""
+    return LogFormatError(
+        f"{path}: the {app} export has a header but no entries; export again after logging "
+        "at least one day (an empty export cannot be analysed)"
+    )
+
+
+def ends_inside_quotes(raw: str) -> bool:
+    """True when a record's text leaves a quoted field open (the file was cut short)."""
+    return raw.count('"') % 2 == 1
+
+
+TRUNCATED_REASON: Final = (
+    "the file ends inside a quoted field: the export was cut short (download or copy it again)"
+)
+
+
+def ratings_frame(rows: Iterable[Mapping[str, object]]) -> pd.DataFrame:
+    """Pain ratings in the layout of :data:`~backcare_analysis.episodes.RATING_COLUMNS`;
+    a missing ``severity_0_10`` means "pain ticked, severity unknown"."""
+    frame = pd.DataFrame(list(rows), columns=list(RATING_COLUMNS))
+    return frame.astype(
+        {
+            "time_local": "datetime64[us]",
+            "end_local": "datetime64[us]",
+            "utc_offset_min": "Int64",
+            "severity_0_10": "Float64",
+            "leg_pain": "boolean",
+            "source_line": "Int64",
+        }
+    )
+
+
+def episodes_with_ticks(
+    ratings: pd.DataFrame, *, threshold_0_10: float, gap_h: float
+) -> pd.DataFrame:
+    """:func:`~backcare_analysis.episodes.episodes_from_ratings`, where a rating without
+    a severity (a "back pain" tick) qualifies like one at the threshold.
+
+    The peak and initial severity of an episode come from its rated qualifying ratings
+    only, and stay missing when it has none: a tick says there was pain, not how much.
+    """
+    if ratings.empty:
+        return empty_table("episodes")
+    severity = ratings["severity_0_10"].astype("Float64")
+    ticks = severity.isna()
+    episodes = episodes_from_ratings(
+        ratings.assign(severity_0_10=severity.fillna(threshold_0_10)),
+        threshold_0_10=threshold_0_10,
+        gap_h=gap_h,
+    )
+    if not ticks.any() or episodes.empty:
+        return episodes
+    rated = ratings.loc[~ticks & (severity >= threshold_0_10)]
+    peaks: list[float | None] = []
+    initials: list[float | None] = []
+    for start, end in zip(episodes["start_local"], episodes["end_local"], strict=True):
+        inside = rated.loc[rated["time_local"].between(start, end)]
+        peaks.append(float(inside["severity_0_10"].max()) if not inside.empty else None)
+        at_start = inside.loc[inside["time_local"] == start, "severity_0_10"]
+        initials.append(float(at_start.iloc[0]) if not at_start.empty else None)
+    out = episodes.assign(
+        peak_severity_0_10=pd.array(peaks, dtype="Float64"),
+        initial_severity_0_10=pd.array(initials, dtype="Float64"),
+    )
+    return conform(out, "episodes")
+
+
+def attach_to_episodes(
+    episodes: pd.DataFrame, items: pd.DataFrame, *, column: Literal["treatments", "notes"]
+) -> pd.DataFrame:
+    """Add items (columns ``time_local`` and ``value``) to the episode covering their day.
+
+    An item belongs to an episode when its local calendar day lies between the episode's
+    onset day and end day, both included; treatments keep the order first used and are
+    joined by ``;``, notes by a newline. Items of days outside every episode are dropped.
+    """
+    if episodes.empty or items.empty:
+        return episodes
+    items = items.sort_values("time_local", kind="stable")
+    day = items["time_local"].dt.normalize()
+    starts = episodes["start_local"].dt.normalize()
+    ends = episodes["end_local"].fillna(episodes["start_local"]).dt.normalize()
+    sep = ";" if column == "treatments" else "\n"
+    joined: list[str] = []
+    for existing, start, end in zip(episodes[column], starts, ends, strict=True):
+        values = items.loc[day.between(start, end), "value"].astype(str).tolist()
+        parts = [p for p in str(existing).split(sep) if p] if pd.notna(existing) else []
+        joined.append(sep.join(dict.fromkeys(p for p in parts + values if p)))
+    return conform(episodes.assign(**{column: joined}), "episodes")
+
+
+def pain_max_by_day(
+    ratings: pd.DataFrame,
+    days: pd.DatetimeIndex,
+    rated_days: Iterable[datetime],
+    unknown_days: Iterable[datetime] = (),
+) -> pd.Series:
+    """The daily worst back pain, 0-10.
+
+    On a day with a rated back-pain rating: the highest. On another day whose symptom
+    section was filled in (``rated_days``): 0, but only when the file rates back pain at
+    least once, because a symptom a person never tracks says nothing. Otherwise missing,
+    as on ``unknown_days`` (a back-pain row of that day was rejected) without a rating.
+    """
+    out = pd.Series(pd.NA, index=days, dtype="Float64")
+    rated = ratings.loc[ratings["severity_0_10"].notna()]
+    if rated.empty:
+        return out
+    out.loc[out.index.isin(list(rated_days))] = 0.0
+    out.loc[out.index.isin(list(unknown_days))] = pd.NA
+    worst = rated.groupby(rated["time_local"].dt.normalize())["severity_0_10"].max()
+    out.loc[worst.index] = worst.astype("Float64")
+    # A day with only unrated ticks keeps its worst rated value or stays unknown.
+    ticked = ratings.loc[ratings["severity_0_10"].isna(), "time_local"].dt.normalize()
+    unknown = ticked[~ticked.isin(worst.index)].unique()
+    out.loc[out.index.isin(unknown)] = pd.NA
+    return out
+
+
+def lifting_by_day(
+    lifting_days: Iterable[datetime], tagged_days: Iterable[datetime], days: pd.Index
+) -> pd.Series:
+    """The daily ``heavy_lifting`` yes/no from tags.
+
+    True on a day with a lifting tag; False on another day whose tags were filled in
+    (``tagged_days``), but only when the file uses a lifting tag at least once (a tag a
+    person never uses is not tracked); missing otherwise.
+    """
+    lifting = set(lifting_days)
+    out = pd.Series(pd.NA, index=days, dtype="boolean")
+    if not lifting:
+        return out
+    out.loc[out.index.isin(list(tagged_days))] = False
+    out.loc[out.index.isin(list(lifting))] = True
+    return out
+
+
+def daily_table(days: pd.DatetimeIndex, values: Mapping[str, pd.Series]) -> pd.DataFrame:
+    """A canonical daily table: every day symptom-logged; ``activity_logged`` where a
+    trigger value exists; ``values`` are series indexed by day."""
+    frame = pd.DataFrame({"date": days})
+    for column, series in values.items():
+        frame[column] = series.reindex(days).to_numpy()
+    triggers = [c for c in values if c in DAILY_COLUMNS and c != "pain_max_0_10"]
+    frame["symptoms_logged"] = True
+    if triggers:
+        frame["activity_logged"] = frame[triggers].notna().any(axis=1)
+    else:
+        frame["activity_logged"] = False
+    return conform(frame, "daily")
+
+
+def tags_table(rows: Sequence[Mapping[str, object]] | pd.DataFrame) -> pd.DataFrame:
+    """The tidy tags table with the columns of :data:`TAG_COLUMNS`."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
+    for column, dtype in TAG_COLUMNS.items():
+        values = frame[column].to_numpy() if column in frame else [pd.NA] * len(frame)
+        out[column] = pd.Series(values).astype(dtype)  # type: ignore[call-overload]
+    return out.sort_values(["date", "time_local"], kind="stable").reset_index(drop=True)
+
+
+def rejection_note(reasons: Iterable[str] | Mapping[str, int]) -> str:
+    """Summarise rejected rows (their reasons, or reason counts) for the provenance note:
+    not-analysed rows by what they were, the others by count."""
+    counts = Counter(reasons) if not isinstance(reasons, Mapping) else reasons
+    skipped: Counter[str] = Counter()
+    other = 0
+    duplicates = 0
+    for reason, n in counts.items():
+        if reason.startswith(NOT_ANALYSED):
+            skipped[reason[len(NOT_ANALYSED) :].split(";")[0].split(" (")[0]] += n
+        elif reason.startswith("duplicate"):
+            duplicates += n
+        else:
+            other += n
+    parts = []
+    if skipped:
+        detail = ", ".join(f"{what} {n}" for what, n in skipped.most_common(8))
+        more = "" if len(skipped) <= 8 else f", {len(skipped) - 8} more kinds"
+        parts.append(f"{sum(skipped.values())} not analysed ({detail}{more})")
+    if duplicates:
+        parts.append(f"{duplicates} duplicate rows")
+    if other:
+        parts.append(f"{other} invalid rows")
+    return "rejected: " + (", ".join(parts) if parts else "none")
+
+
+def check_accounting(path: Path, *, read: int, used: int, rejected: int) -> None:
+    """Every data row is used or rejected; anything else is a bug in the reader."""
+    if used + rejected != read:
+        raise RuntimeError(
+            f"{path}: reader bug: {used} used + {rejected} rejected != {read} rows read; "
+            "please report it with the file's header"
+        )
+
+
+_WATER_UNITS_ML: Final[Mapping[str, float]] = {
+    "ml": 1.0,
+    "cl": 10.0,
+    "dl": 100.0,
+    "l": 1000.0,
+    "oz": 29.5735,
+    "fl oz": 29.5735,
+}
+_AMOUNT = re.compile(r"^(-?\d+(?:[.,]\d+)?)\s*([a-z ]*)$", re.IGNORECASE)
+_DURATION = re.compile(r"^(\d{1,3}):(\d{2})$|^(\d{1,3})\s*h\s*(?:(\d{1,2})\s*m(?:in)?)?$")
+_CLOCK = re.compile(r"^(\d{1,2})[:.](\d{2})(?::\d{2})?\s*(am|pm|a\.m\.|p\.m\.)?$")
+
+
+def number(text: str, what: str) -> float:
+    """A number written with a decimal point or comma; ValueError naming ``what``."""
+    try:
+        return float(text.strip().replace(",", "."))
+    except ValueError:
+        raise ValueError(f"{what} {text!r} is not a number") from None
+
+
+def clock(text: str) -> tuple[int, int]:
+    """``(hour, minute)`` of a clock time: ``3:04``, ``18:52``, ``10:00 pm``."""
+    match = _CLOCK.match(" ".join(text.lower().split()))
+    if not match:
+        raise ValueError(f"time {text!r} is not a clock time such as 21:30 or 9:30 pm")
+    hour, minute, half = int(match.group(1)), int(match.group(2)), match.group(3)
+    if half:
+        if not 1 <= hour <= 12:
+            raise ValueError(f"time {text!r} has hour {hour} with am/pm")
+        hour = hour % 12 + (12 if half.startswith("p") else 0)
+    if hour > 23 or minute > 59:
+        raise ValueError(f"time {text!r} is not a valid clock time")
+    return hour, minute
+
+
+def water_ml(text: str) -> float:
+    """Water as written by a tracker (``1.25L``, ``500 mL``, ``16 fl oz``) in mL."""
+    match = _AMOUNT.match(text.strip())
+    unit = " ".join(match.group(2).lower().split()) if match else ""
+    if not match or unit not in _WATER_UNITS_ML:
+        raise ValueError(
+            f"water {text!r} is not an amount in L, mL or fl oz (such as '1.25L'); "
+            "set the app's water unit to litres or millilitres"
+        )
+    ml = number(match.group(1), "water") * _WATER_UNITS_ML[unit]
+    low, high = DAILY_RANGES["water_ml"]
+    if not low <= ml <= high:
+        raise ValueError(f"water {text!r} = {ml:g} mL is outside the plausible {low:g}-{high:g}")
+    return ml
+
+
+def sleep_h(text: str) -> float:
+    """A sleep duration (``7:15`` hours:minutes, ``7h 15m``) in hours."""
+    match = _DURATION.match(text.strip().lower())
+    if not match:
+        raise ValueError(f"sleep {text!r} is not a duration such as '7:15' (hours:minutes)")
+    hours, minutes = match.group(1, 2) if match.group(1) else match.group(3, 4)
+    if int(minutes or 0) >= 60:
+        raise ValueError(f"sleep {text!r} has {minutes} minutes")
+    value = int(hours) + int(minutes or 0) / 60
+    low, high = DAILY_RANGES["sleep_h"]
+    if not low <= value <= high:
+        raise ValueError(f"sleep {text!r} is outside the plausible {low:g}-{high:g} hours")
+    return value
