@@ -214,8 +214,9 @@ def compare_treatments(
     return pd.DataFrame(rows)
 
 
-def _gaps(log: Log) -> pd.DataFrame:
-    """Days from the end of each episode to the next onset; the last one censored."""
+def recurrence_gaps(log: Log) -> pd.DataFrame:
+    """Days from the end of each episode to the next onset (``gap_days``) and whether it
+    ended in a new episode (``recurred``); the last gap is censored at the last logged day."""
     ep = log.episodes.sort_values("start_local")
     if ep.empty:
         return pd.DataFrame({"gap_days": [], "recurred": []})
@@ -261,7 +262,7 @@ def recurrence(log: Log, *, horizon_days: float = 365.0) -> pd.DataFrame:
     """
     from statsmodels.duration.survfunc import SurvfuncRight
 
-    gaps = _gaps(log)
+    gaps = recurrence_gaps(log)
     base: dict[str, object] = {
         "n_episodes": len(log.episodes),
         "n_gaps": len(gaps),

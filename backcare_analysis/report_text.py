@@ -6,6 +6,8 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from .safety import red_flags
 from .schema import Log
 from .summary import summarize
@@ -46,10 +48,31 @@ def format_reading(log: Log) -> str:
     )
 
 
-def format_check(log: Log, paths: Sequence[Path]) -> str:
-    """The main job's console output."""
+def format_scorecard(card: pd.DataFrame) -> str:
+    """The advice scorecard: one verdict and one plain sentence per claim."""
+    lines = ["Advice scorecard (your own data; exposure measured before each spasm)"]
+    for group, rows in card.groupby("group", sort=False):
+        lines.append(f"  {str(group).capitalize()}:")
+        for row in rows.itertuples():
+            lines.append(f"  - {row.claim} [{row.verdict}] (sources {row.sources})")
+            lines.extend(
+                textwrap.wrap(
+                    str(row.sentence), width=88, initial_indent="      ", subsequent_indent="      "
+                )
+            )
+    caveat = card.loc[card["group"] == "treatment", "caveat"]
+    if len(caveat):
+        lines.extend(textwrap.wrap(f"Note on treatments: {caveat.iloc[0]}", width=88))
+    return "\n".join(lines) + "\n"
+
+
+def format_check(log: Log, paths: Sequence[Path], card: pd.DataFrame | None = None) -> str:
+    """The main job's console output: what was read, warning signs, summary, scorecard."""
     header = "backcare-analysis: " + ", ".join(map(str, paths)) + "\n"
-    return "\n".join([header + format_reading(log), format_red_flags(log), format_summary(log)])
+    parts = [header + format_reading(log), format_red_flags(log), format_summary(log)]
+    if card is not None:
+        parts.append(format_scorecard(card))
+    return "\n".join(parts)
 
 
 def format_validation(log: Log) -> str:

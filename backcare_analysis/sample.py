@@ -31,10 +31,10 @@ from .schema import Log, conform, empty_table
 
 #: The rate ratios planted in the bundled sample, with the unit each applies to.
 SAMPLE_EFFECTS: Final[Mapping[str, float]] = {
-    "sitting_h": 1.35,  # per extra hour of sitting the previous day
-    "exercise_min": 0.55,  # per 30 more minutes a day of exercise over the previous week
-    "stretching_min": 0.55,  # per 10 more minutes a day of stretching over the previous week
-    "heavy_lifting": 3.0,  # heavy lifting the previous day, yes vs no
+    "sitting_h": 1.4,  # per extra hour of sitting the previous day
+    "exercise_min": 0.45,  # per 30 more minutes a day of exercise over the previous week
+    "stretching_min": 0.45,  # per 10 more minutes a day of stretching over the previous week
+    "heavy_lifting": 3.5,  # heavy lifting the previous day, yes vs no
     "water_ml": 1.0,  # per 500 mL more water the previous day: no effect
 }
 
@@ -65,6 +65,9 @@ class Person:
         treatment) on episode days and the two days after.
     leg_pain_episode
         Index of an episode that comes with pain down a leg, or None.
+    exercise_habit_sd_min, stretching_habit_sd_min
+        How much the exercise and stretching habits drift over the weeks (standard
+        deviation of the slowly varying daily habit, in minutes).
     """
 
     days: int = 365
@@ -74,6 +77,15 @@ class Person:
     missing_share: float = 0.12
     reverse_causation: bool = True
     leg_pain_episode: int | None = 9
+    exercise_habit_sd_min: float = 14.0
+    stretching_habit_sd_min: float = 7.0
+
+
+#: The bundled sample's person: strong effects and habits that drift a lot, so that one
+#: year of data has a fair chance of showing them (see data/sample/README.md for the power).
+SAMPLE_PERSON: Final = Person(
+    base_rate_per_month=2.5, exercise_habit_sd_min=22.0, stretching_habit_sd_min=12.0
+)
 
 
 def _ar1(rng: np.random.Generator, n: int, phi: float, sd: float) -> np.ndarray:
@@ -93,7 +105,7 @@ def simulate_person(person: Person | None = None, *, seed: int = SAMPLE_SEED) ->
     Parameters
     ----------
     person
-        The person's parameters; the bundled sample's by default.
+        The person's parameters; :data:`SAMPLE_PERSON` by default.
     seed
         Random seed; the same seed gives the same log.
 
@@ -109,16 +121,16 @@ def simulate_person(person: Person | None = None, *, seed: int = SAMPLE_SEED) ->
     Triggers are autocorrelated (AR(1) habits), weekdays carry more sitting, and pain feeds
     back into behaviour when ``reverse_causation`` is set.
     """
-    p = person or Person()
+    p = person or SAMPLE_PERSON
     rng = np.random.default_rng(seed)
     n = p.days
     dates = pd.date_range(p.start, periods=n, freq="D", unit="us")
     weekday = dates.day_of_week.to_numpy() < 5
 
     sitting = np.where(weekday, 7.5, 4.0) + _ar1(rng, n, 0.6, 1.6)
-    exercise_habit = 20 + _ar1(rng, n, 0.97, 14)
+    exercise_habit = 20 + _ar1(rng, n, 0.97, p.exercise_habit_sd_min)
     exercise = np.maximum(0, exercise_habit + rng.normal(0, 10, n))
-    stretch_habit = 10 + _ar1(rng, n, 0.97, 7)
+    stretch_habit = 10 + _ar1(rng, n, 0.97, p.stretching_habit_sd_min)
     stretching = np.where(rng.random(n) < 0.7, np.maximum(0, stretch_habit), 0.0)
     water = 1800 + _ar1(rng, n, 0.5, 400)
     sleep = 7.1 + _ar1(rng, n, 0.3, 0.8)

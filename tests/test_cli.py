@@ -23,7 +23,7 @@ def test_main_job_on_the_sample_shows_warning_signs_before_the_summary(
     monkeypatch.chdir(ROOT)
     code, out = run()
     assert code == EXIT_OK
-    assert out.index("WARNING SIGNS") < out.index("Episodes: 35")
+    assert out.index("WARNING SIGNS") < out.index("Episodes: 42")
     assert "new spasms per month at risk" in out
     assert "95% CI" in out
 

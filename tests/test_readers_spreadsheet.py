@@ -176,7 +176,7 @@ def test_folder_lists_skipped_files(tmp_path: Path) -> None:
 
 def test_sample_reads_cleanly(sample_dir: Path) -> None:
     log = read_log(sample_dir / "spreadsheet")
-    assert len(log.episodes) == 35
+    assert len(log.episodes) == 42
     assert log.rejected.empty
     assert (log.provenance["rows_used"] == log.provenance["rows_read"]).all()
 
