@@ -119,7 +119,8 @@ def red_flags(log: Log) -> pd.DataFrame:
 
     Notes
     -----
-    Pain down a leg or numbness is flagged for every episode that records it. Trends are
+    Pain down a leg or numbness is flagged for every episode that records it and for every
+    day a tracker logged it as a symptom of its own (``Log.tags`` of kind ``leg_pain``). Trends are
     flagged when the 95% interval excludes "no change" in the worrying direction, from at
     least six episodes: onsets per day at risk (Poisson), peak severity and log duration
     per episode (least squares). An episode lasting over six weeks is flagged as not
@@ -128,16 +129,33 @@ def red_flags(log: Log) -> pd.DataFrame:
     episodes = log.episodes
     rows: list[dict[str, object]] = []
     leg = episodes.loc[episodes["leg_pain"].fillna(False).astype(bool)]
-    if not leg.empty:
-        dates = ", ".join(leg["start_local"].dt.strftime("%Y-%m-%d").head(5))
-        more = ", ..." if len(leg) > 5 else ""
-        rows.append(
-            _flag(
-                "leg_pain",
-                leg,
-                f"{len(leg)} episode(s) came with pain down a leg or numbness ({dates}{more}).",
+    # Leg pain a tracker logged as its own symptom, on days no flagged episode covers.
+    leg_tags = log.tags.loc[log.tags["kind"] == "leg_pain", "date"].drop_duplicates()
+    covered = set(leg["start_local"].dt.normalize())
+    for start, end in zip(
+        leg["start_local"], leg["end_local"].fillna(leg["start_local"]), strict=True
+    ):
+        covered |= set(pd.date_range(start.normalize(), end.normalize(), freq="D"))
+    loose = leg_tags.loc[~leg_tags.isin(covered)].sort_values()
+    if not leg.empty or not loose.empty:
+        parts = []
+        if not leg.empty:
+            dates = ", ".join(leg["start_local"].dt.strftime("%Y-%m-%d").head(5))
+            more = ", ..." if len(leg) > 5 else ""
+            parts.append(
+                f"{len(leg)} episode(s) came with pain down a leg or numbness ({dates}{more})."
             )
-        )
+        if not loose.empty:
+            dates = ", ".join(loose.dt.strftime("%Y-%m-%d").head(5))
+            more = ", ..." if len(loose) > 5 else ""
+            parts.append(
+                f"Pain down a leg or numbness was logged on {len(loose)} other day(s) "
+                f"({dates}{more})."
+            )
+        rows.append(_flag("leg_pain", leg, " ".join(parts)))
+        if leg.empty:
+            rows[-1]["first_date"] = loose.min()
+            rows[-1]["last_date"] = loose.max()
     rr, low, high = onset_trend(log) if not episodes.empty else (math.nan,) * 3
     if low > 1:
         rows.append(

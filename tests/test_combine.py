@@ -48,3 +48,21 @@ def test_a_newer_daily_file_wins_over_an_older_one_given_first(tmp_path: Path) -
     new.write_text("date,sitting_h\n2025-01-01,5\n2025-01-02,7\n2025-01-03,8\n")
     log = read_log([new, old])
     assert log.daily["sitting_h"].tolist() == [5.0, 7.0, 8.0]
+
+
+def test_the_same_episode_from_two_symptom_sources_counts_once(tmp_path: Path) -> None:
+    from backcare_analysis import simulate_person
+    from backcare_analysis.exports.apple_health import write_apple_health
+    from backcare_analysis.exports.bearable import write_bearable
+
+    person = simulate_person()
+    bearable = write_bearable(person, tmp_path / "bearable.csv")
+    apple = write_apple_health(person, tmp_path / "export.zip")
+    alone = read_log(bearable)
+    both = read_log([apple, bearable])
+    assert len(both.episodes) == len(alone.episodes)
+    assert (both.episodes["source"] == "bearable").all()
+    # The leg-pain warning sign survives the merge.
+    assert both.episodes["leg_pain"].fillna(False).sum() == 1
+    # Apple Health still contributes the activity it measures.
+    assert both.daily["stand_hours_count"].notna().sum() > 200

@@ -84,3 +84,25 @@ def test_sample_shows_exactly_the_leg_pain_flag(sample_dir) -> None:  # type: ig
 def test_simulated_null_people_rarely_flag_trends(seed: int) -> None:
     log = simulate_person(Person(effects=NULL_EFFECTS, leg_pain_episode=None), seed=seed)
     assert red_flags(log).empty
+
+
+def test_leg_pain_logged_as_its_own_symptom_is_flagged(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Bearable: a "Sciatica" symptom on a day with no back-pain episode still flags, and
+    # marks the episode it falls in.
+    header = "date,weekday,time of day,category,rating/amount,detail,notes\n"
+    rows = [
+        '"1st Mar 2025","Saturday","am","Symptom","3","Back (lower) pain (Severe)",""',
+        '"2nd Mar 2025","Sunday","am","Symptom","2","Back (lower) pain (Moderate)",""',
+        '"2nd Mar 2025","Sunday","pm","Symptom","2","Sciatica (Moderate)",""',
+        '"20th Mar 2025","Thursday","am","Symptom","1","Numbness (Mild)",""',
+        '"21st Mar 2025","Friday","am","Mood","6","Meh",""',
+    ]
+    path = tmp_path / "bearable.csv"
+    path.write_text(header + "\n".join(rows) + "\n")
+    log = read_log(path)
+    assert log.episodes["leg_pain"].tolist() == [True]
+    flags = red_flags(log)
+    assert flags["flag"].tolist() == ["leg_pain"]
+    detail = flags["detail"].iloc[0]
+    assert "1 episode(s) came with pain down a leg" in detail
+    assert "logged on 1 other day(s) (2025-03-20)" in detail

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Final, Literal, get_args
@@ -21,6 +21,7 @@ import pandas as pd
 from .. import schema
 from ..episodes import RATING_COLUMNS, episodes_from_ratings
 from ..schema import DAILY_COLUMNS, DAILY_RANGES, LogFormatError, conform, empty_table
+from ._common import Rejections
 
 #: Reasons of rows deliberately left out (a category the analysis does not use) start
 #: with this, so ``log.rejected[~log.rejected.reason.str.startswith(NOT_ANALYSED)]`` lists
@@ -28,8 +29,8 @@ from ..schema import DAILY_COLUMNS, DAILY_RANGES, LogFormatError, conform, empty
 NOT_ANALYSED: Final = "not analysed: "
 
 TagKind = Literal[
-    "", "back_pain", "heavy_lifting", "stretching", "walking", "exercise", "activity_level",
-    "treatment",
+    "", "back_pain", "leg_pain", "heavy_lifting", "stretching", "walking", "exercise",
+    "activity_level", "treatment",
 ]  # fmt: skip
 TAG_KINDS: Final = tuple(k for k in get_args(TagKind) if k)
 
@@ -41,6 +42,8 @@ TAG_KINDS: Final = tuple(k for k in get_args(TagKind) if k)
 _KIND_NAMES: Final[Mapping[TagKind, str]] = {
     "back_pain": "back pain|lower back pain|low back pain|back spasm|back spasms|"
     "lower back spasm|backache",
+    # A warning sign: flagged in red_flags and marked on the episode covering that day.
+    "leg_pain": "sciatica|leg pain|pain down my leg|numbness|numb leg|tingling|pins and needles",
     "heavy_lifting": "heavy lifting|lifting|lifted something heavy|moving house|moving furniture",
     "stretching": "stretching|stretch|yoga|core & yoga|pilates",
     "walking": "walk|walking|hike|hiking",
@@ -82,6 +85,32 @@ def is_lower_back(name: str) -> bool:
     if _LOWER.search(folded):
         return True
     return bool(_BACK.search(folded)) and not _UPPER.search(folded)
+
+
+_LEG_PAIN = re.compile(
+    r"\b(sciatica|sciatic|leg pains?|pain (down|in) (my |the )?(left |right )?legs?|"
+    r"radiating|numb|numbness|tingling|pins and needles)\b"
+)
+
+
+def is_leg_pain(name: str) -> bool:
+    """True when a symptom name means pain down a leg or numbness (a warning sign)."""
+    return bool(_LEG_PAIN.search(_fold(name)))
+
+
+def mark_leg_pain(episodes: pd.DataFrame, days: Collection[datetime]) -> pd.DataFrame:
+    """Set ``leg_pain`` on every episode whose calendar days include one of ``days``."""
+    if episodes.empty or not days:
+        return episodes
+    out = episodes.copy()
+    starts = out["start_local"].dt.normalize()
+    ends = out["end_local"].fillna(out["start_local"]).dt.normalize()
+    hit = pd.Series(False, index=out.index)
+    for day in days:
+        stamp = pd.Timestamp(day).normalize()
+        hit |= (starts <= stamp) & (stamp <= ends)
+    out["leg_pain"] = out["leg_pain"].astype("boolean").mask(hit, True)
+    return out
 
 
 def location_of(name: str) -> str:
@@ -404,3 +433,30 @@ def sleep_h(text: str) -> float:
     if not low <= value <= high:
         raise ValueError(f"sleep {text!r} is outside the plausible {low:g}-{high:g} hours")
     return value
+
+
+def screened_records(
+    records: Sequence[tuple[int, list[str], str]],
+    columns: Sequence[str],
+    rejections: Rejections,
+) -> Iterator[tuple[int, dict[str, str], str]]:
+    """Yield ``(line, record, raw)`` for each complete, first-seen CSV record.
+
+    A last record cut inside quotes (a truncated file), a record with more or fewer fields
+    than the header, and an exact repeat of an earlier record go to ``rejections`` with
+    their reason instead; fields come stripped, keyed by column.
+    """
+    seen: dict[tuple[str, ...], int] = {}
+    for index, (line, fields, raw) in enumerate(records):
+        if index == len(records) - 1 and ends_inside_quotes(raw):
+            rejections.add(line, TRUNCATED_REASON, raw)
+            continue
+        if len(fields) < len(columns) or any(f.strip() for f in fields[len(columns) :]):
+            rejections.add(line, f"{len(fields)} fields, but the header has {len(columns)}", raw)
+            continue
+        key = tuple(f.strip() for f in fields[: len(columns)])
+        if key in seen:
+            rejections.add(line, f"duplicate of line {seen[key]}", raw)
+            continue
+        seen[key] = line
+        yield line, dict(zip(columns, key, strict=True)), raw

@@ -24,24 +24,25 @@ from ..schema import Log, canonical_treatment
 from ._common import Head, Rejections, csv_records, provenance_row, read_text, sniff_delimiter
 from ._tracker_common import (
     NOT_ANALYSED,
-    TRUNCATED_REASON,
     TagKind,
     attach_to_episodes,
     check_accounting,
     check_header,
     clock,
     daily_table,
-    ends_inside_quotes,
     episodes_with_ticks,
     header_columns,
+    is_leg_pain,
     kind_of,
     lifting_by_day,
     location_of,
+    mark_leg_pain,
     no_entries_error,
     number,
     pain_max_by_day,
     ratings_frame,
     rejection_note,
+    screened_records,
     sleep_h,
     tag_kinds,
     tags_table,
@@ -156,6 +157,7 @@ class _State:
     sleep: dict[datetime, tuple[int, float]] = field(default_factory=dict)
     tags: list[dict[str, object]] = field(default_factory=list)
     symptom_names: set[str] = field(default_factory=set)
+    leg_pain_days: set[datetime] = field(default_factory=set)
 
     def rating(self, when: datetime, severity: float | None, location: str, line: int) -> None:
         """Keep one back-pain rating (``None``: a tick without severity)."""
@@ -201,6 +203,13 @@ def _use_row(
         word = match.group(2).strip().lower() if match else ""
         name = match.group(1).strip() if match and word in SEVERITY_WORDS else detail
         state.symptom_names.add(name)
+        if is_leg_pain(name) and (SEVERITY_WORDS.get(word) != 0 or amount not in ("", "0")):
+            # Pain down a leg or numbness: a warning sign, kept as a tag and marked on the
+            # episode of that day.
+            state.symptom_days.add(day)
+            state.leg_pain_days.add(day)
+            state.tag(when, category, name, "leg_pain", None, line)
+            return
         if " ".join(name.lower().split()) not in state.symptoms:
             state.symptom_days.add(day)
             raise ValueError(
@@ -287,21 +296,8 @@ def _parse(
     blank = len(every) - len(records)
     if not records:
         raise no_entries_error(path, "Bearable")
-    seen: dict[tuple[str, ...], int] = {}
     used = 0
-    for index, (line, fields, raw) in enumerate(records):
-        if index == len(records) - 1 and ends_inside_quotes(raw):
-            rejections.add(line, TRUNCATED_REASON, raw)
-            continue
-        if len(fields) < len(columns) or any(f.strip() for f in fields[len(columns) :]):
-            rejections.add(line, f"{len(fields)} fields, but the header has {len(columns)}", raw)
-            continue
-        key = tuple(f.strip() for f in fields[: len(columns)])
-        if key in seen:
-            rejections.add(line, f"duplicate of line {seen[key]}", raw)
-            continue
-        seen[key] = line
-        rec = dict(zip(columns, key, strict=True))
+    for line, rec, raw in screened_records(records, columns, rejections):
         try:
             day = _row_date(rec)
             state.days.add(day)
@@ -315,6 +311,7 @@ def _parse(
     episodes = episodes_with_ticks(ratings, threshold_0_10=threshold_0_10, gap_h=gap_h)
     episodes = attach_to_episodes(episodes, pd.DataFrame(state.treatments), column="treatments")
     episodes = attach_to_episodes(episodes, pd.DataFrame(state.notes), column="notes")
+    episodes = mark_leg_pain(episodes, state.leg_pain_days)
     days = pd.DatetimeIndex(sorted(state.days), dtype="datetime64[us]")
     daily = daily_table(
         days,

@@ -24,6 +24,54 @@ SOURCE_PRIORITY: tuple[str, ...] = (
 )
 
 
+#: Which symptom source's episode is kept when two sources record the same episode:
+#: dedicated diaries before Apple Health's occasional symptom entries.
+EPISODE_PRIORITY: tuple[str, ...] = (
+    "spreadsheet",
+    "bearable",
+    "daylio",
+    "flaredown",
+    "apple_health",
+)
+
+
+def merge_episode_sources(episodes: pd.DataFrame) -> pd.DataFrame:
+    """Keep one episode where several symptom sources recorded the same one.
+
+    Two episodes from different sources that share a calendar day are the same episode;
+    the one from the source earliest in :data:`EPISODE_PRIORITY` is kept, and it is marked
+    ``leg_pain`` if either recorded pain down a leg (a warning sign is never dropped).
+    """
+    sources = episodes["source"].to_numpy()
+    if (sources == sources[0]).all() if len(sources) else True:
+        return episodes
+    rank = {s: i for i, s in enumerate(EPISODE_PRIORITY)}
+    order = episodes.assign(
+        _priority=episodes["source"].map(lambda s: rank.get(s, len(rank)))
+    ).sort_values(["_priority", "start_local"], kind="stable")
+    source = order["source"].to_numpy()
+    first = order["start_local"].dt.normalize().to_numpy()
+    last = order["end_local"].fillna(order["start_local"]).dt.normalize().to_numpy()
+    leg = order["leg_pain"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    leg_pain = order["leg_pain"].astype("boolean").to_numpy()
+    kept: list[int] = []
+    for i in range(len(order)):
+        twin = next(
+            (
+                k
+                for k in kept
+                if source[k] != source[i] and first[k] <= last[i] and first[i] <= last[k]
+            ),
+            None,
+        )
+        if twin is None:
+            kept.append(i)
+        elif leg[i]:
+            leg_pain[twin] = True
+    out = order.iloc[kept].assign(leg_pain=leg_pain[kept])
+    return out.drop(columns="_priority").sort_values("start_local")
+
+
 def _rank(source: str, order: int, n_logs: int) -> int:
     base = SOURCE_PRIORITY.index(source) if source in SOURCE_PRIORITY else len(SOURCE_PRIORITY)
     return base * (n_logs + 1) + (n_logs - order)
@@ -47,7 +95,8 @@ def combine_logs(logs: Sequence[Log], *, skipped: Sequence[str] = ()) -> Log:
     Returns
     -------
     Log
-        Episodes de-duplicated on (source, onset time); daily values with one row per date,
+        Episodes de-duplicated on (source, onset time) and across sources (see
+        :func:`merge_episode_sources`); daily values with one row per date,
         each value taken from the highest-priority source that has it (see
         :data:`SOURCE_PRIORITY`; within a source, from the export reaching the latest
         date), never summed; tags de-duplicated; ``symptoms_logged`` and ``activity_logged``
@@ -83,7 +132,8 @@ def combine_logs(logs: Sequence[Log], *, skipped: Sequence[str] = ()) -> Log:
             ["start_local", "_rank"], kind="stable"
         )
         merged = merged.drop_duplicates(["source", "start_local"], keep="first")
-        episodes = conform(merged.drop(columns="_rank").reset_index(drop=True), "episodes")
+        merged = merge_episode_sources(merged.drop(columns="_rank"))
+        episodes = conform(merged.reset_index(drop=True), "episodes")
 
     daily = empty_log().daily
     if daily_parts:

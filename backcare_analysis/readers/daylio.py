@@ -25,22 +25,23 @@ from ..schema import Log, LogFormatError, canonical_treatment
 from ._common import Head, Rejections, csv_records, provenance_row, read_text, sniff_delimiter
 from ._tracker_common import (
     NOT_ANALYSED,
-    TRUNCATED_REASON,
     attach_to_episodes,
     check_accounting,
     check_header,
     clock,
     daily_table,
-    ends_inside_quotes,
     episodes_with_ticks,
     header_columns,
+    is_leg_pain,
     kind_of,
     lifting_by_day,
+    mark_leg_pain,
     no_entries_error,
     number,
     pain_max_by_day,
     ratings_frame,
     rejection_note,
+    screened_records,
     tag_kinds,
     tags_table,
 )
@@ -127,25 +128,13 @@ def _parse(
     entry_days: set[datetime] = set()
     unknown_days: set[datetime] = set()
     lifting_days: set[datetime] = set()
+    leg_pain_days: set[datetime] = set()
     ratings: list[dict[str, object]] = []
     treatments: list[dict[str, object]] = []
     notes: list[dict[str, object]] = []
     tags: list[dict[str, object]] = []
-    seen: dict[tuple[str, ...], int] = {}
     used = 0
-    for index, (line, fields, raw) in enumerate(records):
-        if index == len(records) - 1 and ends_inside_quotes(raw):
-            rejections.add(line, TRUNCATED_REASON, raw)
-            continue
-        if len(fields) < len(columns) or any(f.strip() for f in fields[len(columns) :]):
-            rejections.add(line, f"{len(fields)} fields, but the header has {len(columns)}", raw)
-            continue
-        key = tuple(f.strip() for f in fields[: len(columns)])
-        if key in seen:
-            rejections.add(line, f"duplicate of line {seen[key]}", raw)
-            continue
-        seen[key] = line
-        rec = dict(zip(columns, key, strict=True))
+    for line, rec, raw in screened_records(records, columns, rejections):
         day: datetime | None = None
         try:
             match = _ISO.match(rec["full_date"])
@@ -197,6 +186,8 @@ def _parse(
                 notes.append({"time_local": when, "value": note})
         if "heavy_lifting" in meanings:
             lifting_days.add(day)
+        if "leg_pain" in meanings or any(is_leg_pain(a) for a in activities):
+            leg_pain_days.add(day)
         for activity, meaning in zip(activities, meanings, strict=True):
             if meaning == "treatment" and canonical_treatment(activity) != "other":
                 treatments.append({"time_local": when, "value": canonical_treatment(activity)})
@@ -214,6 +205,7 @@ def _parse(
     episodes = episodes_with_ticks(frame, threshold_0_10=threshold_0_10, gap_h=gap_h)
     episodes = attach_to_episodes(episodes, pd.DataFrame(treatments), column="treatments")
     episodes = attach_to_episodes(episodes, pd.DataFrame(notes), column="notes")
+    episodes = mark_leg_pain(episodes, leg_pain_days)
     index_days = pd.DatetimeIndex(sorted(days), dtype="datetime64[us]")
     daily = daily_table(
         index_days,
