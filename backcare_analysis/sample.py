@@ -275,13 +275,16 @@ def _episode_row(
 
 
 def write_sample(folder: str | Path, *, seed: int = SAMPLE_SEED) -> list[Path]:
-    """Write the sample person in the project's spreadsheet format.
+    """Write the sample person in every format the notebooks demonstrate.
 
     Parameters
     ----------
     folder
-        Target folder; ``spreadsheet/episodes.csv`` and ``spreadsheet/daily.csv`` are
-        written below it.
+        Target folder. Written below it: ``spreadsheet/episodes.csv`` and
+        ``spreadsheet/daily.csv`` (the project's own format, every value), and the same
+        person as apps would export them: ``bearable/bearable-export.csv`` (symptoms,
+        water, sleep, factors and meds) and ``apple-health/export.zip`` (stand hours,
+        exercise, steps from two devices, water, sleep, workouts, back-pain symptoms).
     seed
         Random seed of :func:`simulate_person`.
 
@@ -290,8 +293,20 @@ def write_sample(folder: str | Path, *, seed: int = SAMPLE_SEED) -> list[Path]:
     list of pathlib.Path
         The files written.
     """
+    from .exports.apple_health import write_apple_health
+    from .exports.bearable import write_bearable
+
     log = simulate_person(seed=seed)
-    out = Path(folder) / "spreadsheet"
+    paths = _write_spreadsheet(log, Path(folder) / "spreadsheet")
+    for sub in ("bearable", "apple-health"):
+        (Path(folder) / sub).mkdir(parents=True, exist_ok=True)
+    paths.append(write_bearable(log, Path(folder) / "bearable" / "bearable-export.csv"))
+    paths.append(write_apple_health(log, Path(folder) / "apple-health" / "export.zip"))
+    return paths
+
+
+def _write_spreadsheet(log: Log, out: Path) -> list[Path]:
+    """The project's own two-file format."""
     out.mkdir(parents=True, exist_ok=True)
     ep = log.episodes
     episodes = pd.DataFrame(

@@ -38,9 +38,8 @@ def test_reverse_causation_shows_on_episode_days() -> None:
 def test_committed_sample_matches_the_generator(tmp_path: Path, sample_dir: Path) -> None:
     for path in write_sample(tmp_path):
         committed = sample_dir / path.relative_to(tmp_path)
-        assert committed.read_text() == path.read_text(), (
-            f"{committed} is stale: run backcare sample"
-        )
+        stale = f"{committed} is stale: run backcare sample"
+        assert committed.read_bytes() == path.read_bytes(), stale
 
 
 def test_written_sample_reads_back_identically(tmp_path: Path) -> None:
