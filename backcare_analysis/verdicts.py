@@ -1,0 +1,442 @@
+"""The claims under test, and the one verdict rule every analysis shares.
+
+Each trigger of :data:`~backcare_analysis.schema.TRIGGER_COLUMNS` carries the advice people
+are given about it (sitting raises the risk of a spasm; exercise, stretching, standing
+breaks, water, sleep and good posture lower it; heavy lifting raises it), the exposure that
+tests it (the previous day, or the mean of the previous 7 days for habits) and the unit in
+which its effect is reported. A verdict is decided from the interval after false-discovery
+control, never from a point estimate alone:
+
+``supported``
+    the Benjamini-Hochberg q-value is below ``alpha`` and the whole interval lies on the
+    side the advice predicts;
+``contradicted``
+    the q-value is below ``alpha`` and the interval lies on the opposite side;
+``inconclusive``
+    otherwise: the interval still includes "no effect" once the number of claims tested
+    together is accounted for;
+``not enough data``
+    too few days, onsets or exposure contrast to fit the model (see :class:`Minimums`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+Verdict = Literal["supported", "contradicted", "inconclusive", "not enough data"]
+Direction = Literal["raises", "lowers"]
+Measure = Literal["rate ratio", "odds ratio"]
+
+SUPPORTED: Final = "supported"
+CONTRADICTED: Final = "contradicted"
+INCONCLUSIVE: Final = "inconclusive"
+NOT_ENOUGH_DATA: Final = "not enough data"
+#: Every verdict, in the order a report lists them.
+VERDICTS: Final[tuple[Verdict, ...]] = (SUPPORTED, CONTRADICTED, INCONCLUSIVE, NOT_ENOUGH_DATA)
+
+
+@dataclass(frozen=True)
+class Minimums:
+    """The least data with which a trigger is tested at all.
+
+    Attributes
+    ----------
+    at_risk_days
+        At-risk days with a value of the exposure (8 weeks). A panel with fewer at-risk days
+        in total is refused outright.
+    onsets
+        Onsets on those days. Below about 5 events a Wald interval is not trustworthy.
+    level_days
+        For a yes/no exposure, days in each of the two groups; for a numeric exposure,
+        days away from its most common value.
+    informative_sets
+        Case-crossover: matched sets with an onset, a referent and exposure contrast.
+    """
+
+    at_risk_days: int = 56
+    onsets: int = 5
+    level_days: int = 5
+    informative_sets: int = 5
+
+
+#: The minimums used unless an analysis is given others.
+DEFAULT_MINIMUMS: Final = Minimums()
+MIN_AT_RISK_DAYS: Final = DEFAULT_MINIMUMS.at_risk_days
+MIN_ONSETS: Final = DEFAULT_MINIMUMS.onsets
+MIN_LEVEL_DAYS: Final = DEFAULT_MINIMUMS.level_days
+MIN_INFORMATIVE_SETS: Final = DEFAULT_MINIMUMS.informative_sets
+
+
+@dataclass(frozen=True)
+class TriggerSpec:
+    """How one trigger is tested: the advice, its exposure and its reporting unit.
+
+    Attributes
+    ----------
+    expected
+        The direction the advice predicts for more of the trigger.
+    advice
+        The advice in a few words.
+    exposure
+        Default panel suffix of the exposure: ``"lag1"`` (previous day) or ``"mean7d"``.
+    scale
+        Default reporting unit, in the trigger's own unit (hours, minutes, steps, mL).
+    kind
+        What the trigger counts, for wording units: ``"h"``, ``"min"``, ``"steps"``,
+        ``"mL"``, ``"points"`` or ``"binary"``.
+    phrase
+        Verb phrase for plain-language sentences; ``{amount}`` is the unit in words.
+    family
+        Triggers of one family measure the same behaviour (sitting and standing breaks;
+        exercise and steps); a model never adjusts a trigger for its own family.
+    """
+
+    expected: Direction
+    advice: str
+    exposure: str
+    scale: float
+    kind: str
+    phrase: str
+    family: str
+
+
+#: The pre-specified claims: one per trigger column of the schema.
+TRIGGERS: Final[Mapping[str, TriggerSpec]] = {
+    "sitting_h": TriggerSpec(
+        expected="raises",
+        advice="long sitting brings on spasms",
+        exposure="lag1",
+        scale=1.0,
+        kind="h",
+        phrase="sat {amount} more",
+        family="sedentary",
+    ),
+    "stand_hours_count": TriggerSpec(
+        expected="lowers",
+        advice="standing breaks prevent spasms",
+        exposure="lag1",
+        scale=1.0,
+        kind="h",
+        phrase="had {amount} more with a standing break",
+        family="sedentary",
+    ),
+    "exercise_min": TriggerSpec(
+        expected="lowers",
+        advice="regular exercise prevents spasms",
+        exposure="mean7d",
+        scale=30.0,
+        kind="min",
+        phrase="exercised {amount} a day more",
+        family="activity",
+    ),
+    "steps_count": TriggerSpec(
+        expected="lowers",
+        advice="walking prevents spasms",
+        exposure="mean7d",
+        scale=1000.0,
+        kind="steps",
+        phrase="walked {amount} more steps a day",
+        family="activity",
+    ),
+    "stretching_min": TriggerSpec(
+        expected="lowers",
+        advice="regular stretching prevents spasms",
+        exposure="mean7d",
+        scale=10.0,
+        kind="min",
+        phrase="stretched {amount} a day more",
+        family="stretching",
+    ),
+    "water_ml": TriggerSpec(
+        expected="lowers",
+        advice="drinking water prevents spasms",
+        exposure="lag1",
+        scale=500.0,
+        kind="mL",
+        phrase="drank {amount} more water",
+        family="water",
+    ),
+    "sleep_h": TriggerSpec(
+        expected="lowers",
+        advice="enough sleep prevents spasms",
+        exposure="lag1",
+        scale=1.0,
+        kind="h",
+        phrase="slept {amount} more",
+        family="sleep",
+    ),
+    "heavy_lifting": TriggerSpec(
+        expected="raises",
+        advice="heavy lifting brings on spasms",
+        exposure="lag1",
+        scale=1.0,
+        kind="binary",
+        phrase="lifted something heavy",
+        family="lifting",
+    ),
+    "posture_0_10": TriggerSpec(
+        expected="lowers",
+        advice="good posture prevents spasms",
+        exposure="lag1",
+        scale=1.0,
+        kind="points",
+        phrase="rated your posture {amount} better",
+        family="posture",
+    ),
+}
+
+
+def _number(x: float) -> str:
+    return f"{x:g}" if x < 1000 else f"{x:,.0f}"
+
+
+def unit_label(trigger: str, scale: float | None = None) -> str:
+    """The reporting unit of a trigger in words, e.g. ``"per 30 min"`` or ``"yes vs no"``.
+
+    Parameters
+    ----------
+    trigger
+        A key of :data:`TRIGGERS`.
+    scale
+        Size of the unit in the trigger's own unit; the default of :data:`TRIGGERS` if None.
+
+    Returns
+    -------
+    str
+        The label used in the ``unit`` column of every result table.
+    """
+    spec = TRIGGERS[trigger]
+    s = spec.scale if scale is None else float(scale)
+    if spec.kind == "binary":
+        return "yes vs no"
+    if spec.kind == "h":
+        return f"per {_number(s * 60)} min" if s < 1 else f"per {_number(s)} h"
+    if spec.kind == "min":
+        return f"per {_number(s / 60)} h" if s >= 60 and s % 60 == 0 else f"per {_number(s)} min"
+    if spec.kind == "steps":
+        return f"per {_number(s)} steps"
+    if spec.kind == "mL":
+        return f"per {_number(s)} mL"
+    return f"per {_number(s)} point" + ("" if s == 1 else "s")
+
+
+def _amount(trigger: str, scale: float) -> str:
+    spec = TRIGGERS[trigger]
+    label = unit_label(trigger, scale).removeprefix("per ")
+    if spec.kind == "h" and scale == 1:
+        return "one hour"
+    if spec.kind == "steps":
+        return f"{_number(scale)}"
+    return label
+
+
+def window_label(exposure_suffix: str) -> str:
+    """Words for an exposure window: ``"lag1"`` -> ``"previous day"``.
+
+    Parameters
+    ----------
+    exposure_suffix
+        ``"lagK"`` or ``"meanNd"``, as in the panel's column names.
+
+    Returns
+    -------
+    str
+        ``"previous day"``, ``"K days before"`` or ``"mean of previous N days"``.
+    """
+    if exposure_suffix == "lag1":
+        return "previous day"
+    if exposure_suffix.startswith("lag"):
+        return f"{exposure_suffix[3:]} days before"
+    if exposure_suffix.startswith("mean") and exposure_suffix.endswith("d"):
+        return f"mean of previous {exposure_suffix[4:-1]} days"
+    raise ValueError(
+        f"unknown exposure window {exposure_suffix!r}; use 'lagK' (e.g. 'lag1') or 'meanNd' "
+        "(e.g. 'mean7d')"
+    )
+
+
+def benjamini_hochberg(p: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Benjamini-Hochberg adjusted p-values (q-values); missing p-values stay missing.
+
+    Parameters
+    ----------
+    p
+        p-values of the claims tested together. NaN marks a claim that was not tested; it
+        does not count towards the number of tests.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``q_i = min_{j: p_j >= p_i} min(1, m p_j / rank_j)`` in the input order, NaN where
+        ``p`` was NaN.
+
+    Notes
+    -----
+    Controls the false discovery rate at ``alpha`` when ``q < alpha`` is called a discovery,
+    for independent or positively dependent tests (Benjamini and Hochberg 1995).
+    """
+    arr = np.asarray(p, dtype=np.float64)
+    if arr.ndim != 1:
+        raise ValueError(f"p-values must be one-dimensional, got shape {arr.shape}")
+    out = np.full(arr.shape, np.nan)
+    finite = np.isfinite(arr)
+    if np.any((arr[finite] < 0) | (arr[finite] > 1)):
+        raise ValueError(f"p-values must lie in [0, 1], got {arr[finite].tolist()}")
+    values = arr[finite]
+    m = values.size
+    if m == 0:
+        return out
+    order = np.argsort(values, kind="stable")
+    ranked = values[order] * m / np.arange(1, m + 1)
+    q_sorted = np.minimum.accumulate(ranked[::-1])[::-1]
+    q = np.empty(m)
+    q[order] = np.minimum(q_sorted, 1.0)
+    out[finite] = q
+    return out
+
+
+def verdict(
+    q_val: float,
+    ci_low: float,
+    ci_high: float,
+    expected: Direction,
+    *,
+    alpha: float = 0.05,
+) -> Verdict:
+    """Decide one claim from its FDR-adjusted q-value and its interval.
+
+    Parameters
+    ----------
+    q_val
+        Benjamini-Hochberg q-value of the claim; NaN when it could not be tested.
+    ci_low, ci_high
+        Interval of the ratio (rate or odds ratio; 1 means no effect).
+    expected
+        The direction the advice predicts: ``"raises"`` or ``"lowers"``.
+    alpha
+        False discovery rate.
+
+    Returns
+    -------
+    str
+        One of :data:`VERDICTS`.
+
+    Notes
+    -----
+    ``q < alpha`` implies ``p < alpha``, so the (1 - alpha) Wald interval then excludes 1
+    and its side gives the direction; an interval that still straddles 1 is inconclusive.
+    """
+    if not (math.isfinite(q_val) and math.isfinite(ci_low) and math.isfinite(ci_high)):
+        return NOT_ENOUGH_DATA
+    if q_val >= alpha:
+        return INCONCLUSIVE
+    if ci_low > 1:
+        observed: Direction | None = "raises"
+    elif ci_high < 1:
+        observed = "lowers"
+    else:
+        return INCONCLUSIVE
+    return SUPPORTED if observed == expected else CONTRADICTED
+
+
+def verdicts(
+    q_val: npt.ArrayLike,
+    ci_low: npt.ArrayLike,
+    ci_high: npt.ArrayLike,
+    expected: npt.ArrayLike,
+    *,
+    alpha: float = 0.05,
+) -> list[Verdict]:
+    """:func:`verdict` for each row of a result table.
+
+    Parameters
+    ----------
+    q_val, ci_low, ci_high, expected
+        Columns of a result table, as in :func:`verdict`.
+    alpha
+        False discovery rate.
+
+    Returns
+    -------
+    list of str
+        One verdict per row.
+    """
+    q = np.asarray(q_val, dtype=np.float64)
+    lo = np.asarray(ci_low, dtype=np.float64)
+    hi = np.asarray(ci_high, dtype=np.float64)
+    ex = np.asarray(expected, dtype=object)
+    return [
+        verdict(float(a), float(b), float(c), ex[i], alpha=alpha)
+        for i, (a, b, c) in enumerate(zip(q, lo, hi, strict=True))
+    ]
+
+
+def _times(x: float) -> str:
+    if x >= 10:
+        return f"{x:.0f}"
+    if x < 1 or abs(x - 1) < 0.1:
+        return f"{x:.2f}"
+    return f"{x:.1f}"
+
+
+def describe_effect(
+    trigger: str,
+    estimate: float,
+    ci_low: float,
+    ci_high: float,
+    *,
+    exposure: str | None = None,
+    scale: float | None = None,
+    measure: Measure = "rate ratio",
+    reason: str = "",
+) -> str:
+    """One plain-language sentence for one result row.
+
+    Parameters
+    ----------
+    trigger
+        A key of :data:`TRIGGERS`.
+    estimate, ci_low, ci_high
+        The ratio and its interval; NaN when the trigger could not be tested.
+    exposure
+        Panel suffix of the exposure (``"lag1"``, ``"mean7d"``); the trigger's default if
+        None.
+    scale
+        Reporting unit in the trigger's own unit; the default if None.
+    measure
+        ``"rate ratio"`` (a new spasm was ... times as likely) or ``"odds ratio"``.
+    reason
+        Why the trigger could not be tested, used when the estimate is missing.
+
+    Returns
+    -------
+    str
+        For example "On days after you sat one hour more, a new spasm was 1.3 times as
+        likely (1.1 to 1.6)."
+    """
+    spec = TRIGGERS[trigger]
+    if not (math.isfinite(estimate) and math.isfinite(ci_low) and math.isfinite(ci_high)):
+        why = f": {reason}" if reason else ""
+        return f"Not enough data to check that {spec.advice}{why}."
+    suffix = spec.exposure if exposure is None else exposure
+    s = spec.scale if scale is None else scale
+    act = spec.phrase.format(amount=_amount(trigger, s))
+    if suffix == "lag1":
+        when = f"On days after you {act}"
+    elif suffix.startswith("lag"):
+        when = f"{suffix[3:]} days after you {act}"
+    else:
+        when = f"When over the previous {suffix[4:-1]} days you {act}"
+    interval = f"({_times(ci_low)} to {_times(ci_high)})"
+    than = " as after days without" if spec.kind == "binary" else ""
+    if measure == "odds ratio":
+        result = f"the odds of a new spasm were {_times(estimate)} times as high{than}"
+    else:
+        result = f"a new spasm was {_times(estimate)} times as likely{than}"
+    return f"{when}, {result} {interval}."

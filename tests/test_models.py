@@ -1,0 +1,290 @@
+"""Onset rate ratios: hand-computed small panels, statsmodels agreement, refusals."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from backcare_analysis.models import (
+    check_panel,
+    days_since_episode,
+    fit_hazard,
+    natural_spline,
+    newton_glm,
+    onset_rate_ratios,
+    trend_df,
+)
+from backcare_analysis.panel import daily_panel
+from backcare_analysis.schema import AnalysisError
+from backcare_analysis.simulate import STRONG_EFFECTS, Setting, simulate_log
+from backcare_analysis.verdicts import VERDICTS, Minimums
+
+
+def make_panel(
+    onset: Sequence[int],
+    exposures: Mapping[str, Sequence[float]],
+    *,
+    at_risk: Sequence[bool] | None = None,
+    start: str = "2024-01-01",
+) -> pd.DataFrame:
+    """A minimal daily panel: the columns the models read, nothing else."""
+    n = len(onset)
+    dates = pd.date_range(start, periods=n, freq="D", unit="us")
+    risk = np.ones(n, dtype=bool) if at_risk is None else np.asarray(at_risk, dtype=bool)
+    panel = pd.DataFrame(
+        {
+            "date": dates,
+            "weekday": dates.day_of_week.astype("int64"),
+            "day_index": np.arange(n, dtype=np.int64),
+            "logged": True,
+            "in_episode": ~risk,
+            "at_risk": risk,
+            "onset": pd.Series(onset, dtype="Int64").where(risk, pd.NA),
+        }
+    )
+    for column, values in exposures.items():
+        panel[column] = pd.array(values, dtype="Float64")
+    return panel
+
+
+def lifting_panel() -> pd.DataFrame:
+    """80 days: 4 onsets on the 20 days after heavy lifting, 6 on the 60 other days."""
+    exposed = np.zeros(80)
+    exposed[::4] = 1
+    onset = np.zeros(80, dtype=int)
+    onset[np.flatnonzero(exposed == 1)[:4]] = 1
+    onset[np.flatnonzero(exposed == 0)[:6]] = 1
+    return make_panel(onset.tolist(), {"heavy_lifting_lag1": exposed.tolist()})
+
+
+def test_poisson_rate_ratio_of_a_binary_exposure_is_the_ratio_of_crude_rates() -> None:
+    table = onset_rate_ratios(lifting_panel(), triggers=["heavy_lifting"], adjust=())
+    row = table.iloc[0]
+    # (4 / 20) / (6 / 60) = 2.0; SE(log RR) = sqrt(1/4 - 1/20 + 1/6 - 1/60) = sqrt(0.35)
+    # because the model-based variance uses the Bernoulli variance mu (1 - mu).
+    assert row["rate_ratio"] == pytest.approx(2.0, rel=1e-9)
+    assert row["se_log_rr"] == pytest.approx(math.sqrt(0.35), rel=1e-9)
+    z = 1.959963984540054
+    assert row["ci_low"] == pytest.approx(2.0 * math.exp(-z * math.sqrt(0.35)), rel=1e-9)
+    assert row["p_val"] == pytest.approx(math.erfc(math.log(2) / math.sqrt(0.35) / math.sqrt(2)))
+    assert row["n_days"] == 80
+    assert row["n_onsets"] == 10
+    assert row["unit"] == "yes vs no"
+    assert row["exposure"] == "heavy_lifting_lag1"
+    assert row["window"] == "previous day"
+    assert row["verdict"] == "inconclusive"
+    assert row["q_val"] == pytest.approx(row["p_val"])
+
+
+def test_logistic_model_gives_the_crude_odds_ratio() -> None:
+    table = onset_rate_ratios(
+        lifting_panel(), triggers=["heavy_lifting"], adjust=(), model="logistic"
+    )
+    # (4 / 16) / (6 / 54) = 2.25; SE = sqrt(1/4 + 1/16 + 1/6 + 1/54).
+    assert table.loc[0, "measure"] == "odds ratio"
+    assert table.loc[0, "rate_ratio"] == pytest.approx(2.25, rel=1e-9)
+    se = math.sqrt(1 / 4 + 1 / 16 + 1 / 6 + 1 / 54)
+    assert table.loc[0, "se_log_rr"] == pytest.approx(se, rel=1e-9)
+
+
+def test_newton_solver_agrees_with_statsmodels_glm() -> None:
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(3)
+    design = np.column_stack([np.ones(400), rng.normal(size=(400, 4))])
+    y = (rng.random(400) < 0.1 * np.exp(0.4 * design[:, 1])).astype(float)
+    for model, family in (
+        ("poisson", sm.families.Poisson()),
+        ("logistic", sm.families.Binomial()),
+    ):
+        params, fitted = newton_glm(design, y, model=model)  # type: ignore[arg-type]
+        reference = sm.GLM(y, design, family=family).fit()
+        np.testing.assert_allclose(params, reference.params, rtol=1e-7, atol=1e-9)
+        np.testing.assert_allclose(fitted, reference.fittedvalues, rtol=1e-7)
+    fit = fit_hazard(y, design[:, 1], design[:, 2:], np.arange(400), model="logistic")
+    reference = sm.GLM(y, design, family=sm.families.Binomial()).fit()
+    assert fit.se_model == pytest.approx(reference.bse[1], rel=1e-6)
+    robust = sm.GLM(y, design, family=sm.families.Binomial()).fit(cov_type="HC0")
+    assert fit.se_robust == pytest.approx(robust.bse[1], rel=1e-6)
+
+
+def test_units_rescale_the_ratio() -> None:
+    rng = np.random.default_rng(5)
+    sitting = rng.normal(7, 2, 200)
+    onset = (rng.random(200) < 0.1 * 1.3 ** (sitting - 7)).astype(int)
+    onset[:5] = 1
+    panel = make_panel(onset.tolist(), {"sitting_h_lag1": sitting.tolist()})
+    per_hour = onset_rate_ratios(panel, triggers=["sitting_h"], adjust=())
+    per_half = onset_rate_ratios(panel, triggers=["sitting_h"], adjust=(), units={"sitting_h": 0.5})
+    assert per_half.loc[0, "unit"] == "per 30 min"
+    assert per_half.loc[0, "rate_ratio"] == pytest.approx(per_hour.loc[0, "rate_ratio"] ** 0.5)
+    assert per_half.loc[0, "p_val"] == pytest.approx(per_hour.loc[0, "p_val"])
+
+
+@pytest.fixture(scope="module")
+def sample_panel() -> pd.DataFrame:
+    return daily_panel(simulate_log(Setting("planted", STRONG_EFFECTS, days=730), seed=11))
+
+
+def test_table_on_a_simulated_person(sample_panel: pd.DataFrame) -> None:
+    before = sample_panel.copy()
+    table = onset_rate_ratios(sample_panel)
+    pd.testing.assert_frame_equal(sample_panel, before)  # the argument is not mutated
+    documented = [
+        "trigger",
+        "exposure",
+        "window",
+        "unit",
+        "scale",
+        "measure",
+        "n_days",
+        "n_onsets",
+        "rate_ratio",
+        "ci_low",
+        "ci_high",
+        "se_log_rr",
+        "p_val",
+        "q_val",
+        "expected_direction",
+        "verdict",
+        "reason",
+        "exposure_sd",
+        "min_detectable_rr",
+        "target_rr",
+        "weeks_needed",
+        "adjusted_for",
+        "description",
+    ]
+    assert list(table.columns) == documented
+    assert set(table["verdict"]) <= set(VERDICTS)
+    tested = table.loc[table["reason"] == ""]
+    assert (tested["q_val"] >= tested["p_val"] - 1e-15).all()
+    assert (tested["ci_low"] < tested["rate_ratio"]).all()
+    assert (tested["rate_ratio"] < tested["ci_high"]).all()
+    row = table.set_index("trigger").loc["exercise_min"]
+    assert row["exposure"] == "exercise_min_mean7d"
+    assert row["window"] == "mean of previous 7 days"
+    assert row["unit"] == "per 30 min"
+    # posture is never logged by the simulation: not enough data, not a crash.
+    posture = table.set_index("trigger").loc["posture_0_10"]
+    assert posture["verdict"] == "not enough data"
+    assert "no day at risk has a value" in posture["reason"]
+    # sitting is planted at 1.35 per hour and the log is two years long.
+    assert table.set_index("trigger").loc["sitting_h", "verdict"] == "supported"
+
+
+def test_others_adjustment_skips_the_same_family(sample_panel: pd.DataFrame) -> None:
+    table = onset_rate_ratios(sample_panel, triggers=["sitting_h", "stand_hours_count", "sleep_h"])
+    adjusted = table.set_index("trigger")["adjusted_for"]
+    assert "sleep_h_lag1" in adjusted["sitting_h"]
+    assert "stand_hours_count_lag1" not in adjusted["sitting_h"]
+    assert "trend_1" in adjusted["sitting_h"]
+    # Six weekday indicators need 60 onsets; with fewer, one weekend indicator.
+    n = table.set_index("trigger").loc["sitting_h", "n_onsets"]
+    assert ("weekday_1" if n >= 60 else "weekend") in adjusted["sitting_h"]
+
+
+def test_other_windows_need_a_panel_built_with_them(sample_panel: pd.DataFrame) -> None:
+    with pytest.raises(AnalysisError, match=r"daily_panel\(log, windows=\(14,\)\)"):
+        onset_rate_ratios(sample_panel, windows={"exercise_min": "mean14d"})
+    table = onset_rate_ratios(
+        sample_panel, triggers=["exercise_min"], windows={"exercise_min": "lag1"}, adjust=()
+    )
+    assert table.loc[0, "exposure"] == "exercise_min_lag1"
+
+
+def test_unknown_trigger_and_adjustment_are_refused(sample_panel: pd.DataFrame) -> None:
+    with pytest.raises(AnalysisError, match="unknown triggers"):
+        onset_rate_ratios(sample_panel, triggers=["coffee_cups"])
+    with pytest.raises(AnalysisError, match="unknown adjustments"):
+        onset_rate_ratios(sample_panel, adjust=("season",))  # type: ignore[arg-type]
+
+
+def test_panel_with_no_onsets_is_refused() -> None:
+    panel = make_panel([0] * 100, {"sitting_h_lag1": list(range(100))})
+    with pytest.raises(AnalysisError, match="no onset on any of its 100 days at risk"):
+        onset_rate_ratios(panel)
+
+
+def test_panel_with_no_days_at_risk_is_refused() -> None:
+    panel = make_panel([0] * 30, {"sitting_h_lag1": [7.0] * 30}, at_risk=[False] * 30)
+    with pytest.raises(AnalysisError, match="no day at risk of a new onset"):
+        onset_rate_ratios(panel)
+
+
+def test_panel_shorter_than_the_minimum_is_refused() -> None:
+    onset = [1, 0, 0, 0, 0] * 6
+    panel = make_panel(onset, {"sitting_h_lag1": [float(i % 7) for i in range(30)]})
+    with pytest.raises(AnalysisError, match="only 30 days at risk; at least 56"):
+        onset_rate_ratios(panel)
+
+
+def test_panel_with_too_few_onsets_is_refused() -> None:
+    onset = [0] * 100
+    onset[10] = onset[50] = 1
+    panel = make_panel(onset, {"sitting_h_lag1": [float(i % 7) for i in range(100)]})
+    with pytest.raises(AnalysisError, match="only 2 onsets; at least 5"):
+        onset_rate_ratios(panel)
+
+
+def test_constant_trigger_alone_raises_and_among_others_is_not_enough_data() -> None:
+    panel = lifting_panel()
+    panel["sitting_h_lag1"] = pd.array([7.0] * 80, dtype="Float64")
+    with pytest.raises(AnalysisError, match=r"sitting_h \(previous day\) never changed"):
+        onset_rate_ratios(panel, triggers=["sitting_h"])
+    table = onset_rate_ratios(panel, triggers=["sitting_h", "heavy_lifting"], adjust=())
+    sitting = table.set_index("trigger").loc["sitting_h"]
+    assert sitting["verdict"] == "not enough data"
+    assert "never changed: nothing to compare" in sitting["reason"]
+    assert table.set_index("trigger").loc["heavy_lifting", "rate_ratio"] == pytest.approx(2.0)
+
+
+def test_separation_becomes_not_enough_data() -> None:
+    panel = lifting_panel()
+    onset = np.zeros(80, dtype=int)
+    onset[np.flatnonzero(np.arange(80) % 4 != 0)[:8]] = 1  # no onset after a lifting day
+    panel["onset"] = pd.array(onset, dtype="Int64")
+    panel["sleep_h_lag1"] = pd.array(np.linspace(5, 9, 80), dtype="Float64")
+    table = onset_rate_ratios(panel, triggers=["heavy_lifting", "sleep_h"], adjust=())
+    lifting = table.set_index("trigger").loc["heavy_lifting"]
+    assert lifting["verdict"] == "not enough data"
+    assert "separation" in lifting["reason"]
+
+
+def test_too_few_days_with_a_value_is_not_enough_data() -> None:
+    panel = lifting_panel()
+    water = [math.nan] * 80
+    water[:30] = [1500.0 + 10 * i for i in range(30)]
+    panel["water_ml_lag1"] = pd.array(water, dtype="Float64")
+    table = onset_rate_ratios(panel, triggers=["heavy_lifting", "water_ml"], adjust=())
+    reason = table.set_index("trigger").loc["water_ml", "reason"]
+    assert reason == "only 30 days at risk have a value of water_ml (previous day) (minimum 56)"
+
+
+def test_custom_minimums_and_alpha_checks() -> None:
+    panel = lifting_panel()
+    with pytest.raises(AnalysisError, match="at least 100 are needed"):
+        onset_rate_ratios(panel, triggers=["heavy_lifting"], minimums=Minimums(at_risk_days=100))
+    with pytest.raises(AnalysisError, match="alpha must lie between 0 and 1"):
+        onset_rate_ratios(panel, triggers=["heavy_lifting"], alpha=5)
+
+
+def test_check_panel_names_missing_columns() -> None:
+    with pytest.raises(AnalysisError, match=r"lacks the columns \['at_risk', 'onset'"):
+        check_panel(pd.DataFrame({"date": [], "weekday": [], "day_index": []}))
+
+
+def test_helpers() -> None:
+    assert trend_df(180) == 1
+    assert trend_df(730) == 2
+    assert trend_df(3000) == 4
+    basis = natural_spline(np.arange(100), 3)
+    assert basis.shape == (100, 3)
+    np.testing.assert_allclose(basis.mean(axis=0), 0, atol=1e-12)
+    since = days_since_episode([False, True, True, False, False, True, False])
+    assert since[3:5].tolist() == [1, 2]
+    assert since[6] == 1
