@@ -21,7 +21,7 @@ EXIT_INPUT = 3
 EXIT_ANALYSIS = 4
 
 DEFAULT_SAMPLE = Path("data/sample/spreadsheet")
-_COMMANDS = ("check", "validate", "sample")
+_COMMANDS = ("check", "validate", "report", "sample")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
         help="export files or folders (default: data/sample/spreadsheet)",
     )
     check.add_argument("--source", help="force a format instead of detecting it")
+    check.add_argument(
+        "--csv", type=Path, metavar="FILE", help="also write the advice scorecard to FILE (CSV)"
+    )
 
     validate = sub.add_parser(
         "validate",
@@ -66,6 +69,18 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "--rejected-csv", type=Path, metavar="FILE", help="write every rejected row to FILE"
     )
+
+    report = sub.add_parser(
+        "report",
+        help="run the notebooks on your files and write one offline HTML report",
+        description=(
+            "Run the numbered notebooks on your exports and write one self-contained HTML "
+            "file (code hidden, warning signs first) that opens offline."
+        ),
+    )
+    report.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    report.add_argument("--out", type=Path, default=Path("report.html"), help="HTML file to write")
+    report.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sample = sub.add_parser(
         "sample",
@@ -95,8 +110,14 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    from .advice import check_advice
+
     log = _read(paths, args.source)
-    out.write(format_check(log, paths))
+    card = check_advice(log)
+    out.write(format_check(log, paths, card))
+    if args.csv:
+        card.to_csv(args.csv, index=False)
+        out.write(f"\nScorecard written to {args.csv}\n")
     return EXIT_OK
 
 
@@ -108,6 +129,14 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
     if args.rejected_csv:
         log.rejected.to_csv(args.rejected_csv, index=False)
         out.write(f"\nRejected rows written to {args.rejected_csv}\n")
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace, out: TextIO) -> int:
+    from .report import build_report
+
+    path = build_report(args.paths, args.out, progress=not args.quiet)
+    out.write(f"Report written to {path} (opens offline in any browser)\n")
     return EXIT_OK
 
 
@@ -130,7 +159,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         Where normal output goes; standard output when None. Errors go to standard error.
     """
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if not args_list or (args_list[0] not in _COMMANDS and not args_list[0].startswith("-")):
+    if not args_list or args_list[0] not in (*_COMMANDS, "-h", "--help", "--version"):
         args_list.insert(0, "check")
     out = out or sys.stdout
     try:
@@ -139,7 +168,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         return int(exc.code or 0)
     from .schema import AnalysisError, LogFormatError
 
-    handlers = {"check": _check, "validate": _validate, "sample": _sample}
+    handlers = {"check": _check, "validate": _validate, "report": _report, "sample": _sample}
     try:
         return handlers[args.command](args, out)
     except LogFormatError as exc:
