@@ -32,9 +32,7 @@ from .verdicts import (
     DEFAULT_MINIMUMS,
     TRIGGERS,
     Minimums,
-    benjamini_hochberg,
     describe_effect,
-    verdicts,
 )
 
 #: Triggers tested by default: the transient ones, whose default window is the previous day.
@@ -393,15 +391,8 @@ def case_crossover(
 
 
 def _table(fits: pd.DataFrame, *, suffix: str, alpha: float) -> pd.DataFrame:
-    from scipy import stats
+    from .verdicts import wald_columns, window_label
 
-    from .verdicts import window_label
-
-    b = fits["log_or"].to_numpy(dtype=np.float64)
-    s = fits["se_log_or"].to_numpy(dtype=np.float64)
-    z = float(stats.norm.ppf(1 - alpha / 2))
-    p_val: npt.NDArray[np.float64] = 2 * stats.norm.sf(np.abs(b / s))
-    expected = [TRIGGERS[t].expected for t in fits["trigger"]]
     out = pd.DataFrame(
         {
             "trigger": fits["trigger"],
@@ -412,16 +403,16 @@ def _table(fits: pd.DataFrame, *, suffix: str, alpha: float) -> pd.DataFrame:
             "n_sets": fits["n_sets"].astype("int64"),
             "n_onsets": fits["n_onsets"].astype("int64"),
             "n_referents": fits["n_referents"].astype("int64"),
-            "odds_ratio": np.exp(b),
-            "ci_low": np.exp(b - z * s),
-            "ci_high": np.exp(b + z * s),
-            "se_log_or": s,
-            "p_val": p_val,
-            "q_val": benjamini_hochberg(p_val),
-            "expected_direction": expected,
+            **wald_columns(
+                fits["log_or"],
+                fits["se_log_or"],
+                list(fits["trigger"]),
+                alpha=alpha,
+                ratio="odds_ratio",
+                se_name="se_log_or",
+            ),
         }
     )
-    out["verdict"] = verdicts(out["q_val"], out["ci_low"], out["ci_high"], expected, alpha=alpha)
     out["reason"] = fits["reason"]
     out["description"] = [
         describe_effect(

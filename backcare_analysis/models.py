@@ -24,10 +24,9 @@ from .verdicts import (
     TRIGGERS,
     Measure,
     Minimums,
-    benjamini_hochberg,
     describe_effect,
     unit_label,
-    verdicts,
+    wald_columns,
     window_label,
 )
 
@@ -764,17 +763,10 @@ def onset_rate_ratios(
 def _finish_table(
     fits: pd.DataFrame, *, se: SEType, alpha: float, model: Model, panel: pd.DataFrame
 ) -> pd.DataFrame:
-    from scipy import stats
 
     from .power import min_detectable_ratio, target_ratio, weeks_needed_for
 
     column = {"model": "se_model", "robust": "se_robust", "hac": "se_hac"}[se]
-    b = fits["log_ratio"].to_numpy(dtype=np.float64)
-    s = fits[column].to_numpy(dtype=np.float64)
-    z = stats.norm.ppf(1 - alpha / 2)
-    with np.errstate(invalid="ignore"):
-        p_val = 2 * stats.norm.sf(np.abs(b / s))
-    expected = [TRIGGERS[t].expected for t in fits["trigger"]]
     out = pd.DataFrame(
         {
             "trigger": fits["trigger"],
@@ -785,17 +777,18 @@ def _finish_table(
             "measure": "rate ratio" if model == "poisson" else "odds ratio",
             "n_days": fits["n_days"],
             "n_onsets": fits["n_onsets"],
-            "rate_ratio": np.exp(b),
-            "ci_low": np.exp(b - z * s),
-            "ci_high": np.exp(b + z * s),
-            "se_log_rr": s,
-            "p_val": p_val,
-            "q_val": benjamini_hochberg(p_val),
-            "expected_direction": expected,
+            **wald_columns(
+                fits["log_ratio"],
+                fits[column],
+                list(fits["trigger"]),
+                alpha=alpha,
+                ratio="rate_ratio",
+                se_name="se_log_rr",
+            ),
         }
     )
-    out["verdict"] = verdicts(out["q_val"], out["ci_low"], out["ci_high"], expected, alpha=alpha)
     out["reason"] = fits["reason"]
+    expected = list(out["expected_direction"])
     n_onsets = fits["n_onsets"].to_numpy(dtype=np.float64)
     sd = fits["exposure_sd"].to_numpy(dtype=np.float64)
     out["exposure_sd"] = sd

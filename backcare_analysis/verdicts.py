@@ -22,7 +22,7 @@ control, never from a point estimate alone:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -375,6 +375,58 @@ def verdicts(
         verdict(float(a), float(b), float(c), ex[i], alpha=alpha)
         for i, (a, b, c) in enumerate(zip(q, lo, hi, strict=True))
     ]
+
+
+def wald_columns(
+    log_ratio: npt.ArrayLike,
+    se: npt.ArrayLike,
+    triggers: Sequence[str],
+    *,
+    alpha: float,
+    ratio: str,
+    se_name: str,
+) -> dict[str, object]:
+    """The shared result columns of a table of log ratios, one row per trigger.
+
+    Parameters
+    ----------
+    log_ratio, se
+        Log ratio per unit and its standard error (NaN where not estimated).
+    triggers
+        The trigger of each row (keys of :data:`TRIGGERS`).
+    alpha
+        Two-sided level of the intervals and false discovery rate of the verdicts.
+    ratio, se_name
+        Names of the ratio column (``rate_ratio``, ``odds_ratio``) and of its standard
+        error column.
+
+    Returns
+    -------
+    dict
+        Columns, in this order: the ratio, ``ci_low``, ``ci_high`` (Wald), the standard
+        error, ``p_val``, ``q_val`` (Benjamini-Hochberg across the rows),
+        ``expected_direction`` and ``verdict``.
+    """
+    from scipy import stats
+
+    b = np.asarray(log_ratio, dtype=np.float64)
+    s = np.asarray(se, dtype=np.float64)
+    z = float(stats.norm.ppf(1 - alpha / 2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p_val: npt.NDArray[np.float64] = 2 * stats.norm.sf(np.abs(b / s))
+    expected = [TRIGGERS[t].expected for t in triggers]
+    low, high = np.exp(b - z * s), np.exp(b + z * s)
+    q_val = benjamini_hochberg(p_val)
+    return {
+        ratio: np.exp(b),
+        "ci_low": low,
+        "ci_high": high,
+        se_name: s,
+        "p_val": p_val,
+        "q_val": q_val,
+        "expected_direction": expected,
+        "verdict": verdicts(q_val, low, high, expected, alpha=alpha),
+    }
 
 
 def _times(x: float) -> str:
