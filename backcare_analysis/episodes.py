@@ -102,3 +102,36 @@ def episodes_from_ratings(
     out["notes"] = ""
     out["activity_at_onset"] = ""
     return conform(out.reset_index(drop=True), "episodes")
+
+
+def episode_days(episodes: pd.DataFrame) -> pd.DataFrame:
+    """Calendar days covered by each episode.
+
+    Parameters
+    ----------
+    episodes
+        A canonical episodes table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``episode_id``, ``position`` (the episode's row position in ``episodes``),
+        ``date`` (normalised) and ``is_onset_day`` (bool). An episode with no end covers
+        its onset day only.
+    """
+    starts = episodes["start_local"].dt.normalize()
+    ends = episodes["end_local"].dt.normalize().fillna(starts)
+    ends = ends.where(ends >= starts, starts)
+    n_days = ((ends - starts).dt.days + 1).to_numpy(dtype=np.int64)
+    ids = np.repeat(episodes["episode_id"].to_numpy(), n_days)
+    positions = np.repeat(np.arange(len(episodes)), n_days)
+    offsets = np.concatenate([np.arange(n) for n in n_days]) if len(n_days) else np.array([])
+    dates = np.repeat(starts.to_numpy(), n_days) + offsets.astype("timedelta64[D]")
+    return pd.DataFrame(
+        {
+            "episode_id": ids,
+            "position": positions,
+            "date": pd.to_datetime(dates),
+            "is_onset_day": offsets == 0,
+        }
+    )

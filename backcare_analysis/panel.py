@@ -7,36 +7,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .episodes import episode_days
 from .schema import TRIGGER_COLUMNS, AnalysisError, Log
 
 #: Triggers that act as habits: their rolling mean over prior days is the natural exposure.
 HABIT_TRIGGERS: tuple[str, ...] = ("exercise_min", "steps_count", "stretching_min", "water_ml")
-
-
-def episode_days(episodes: pd.DataFrame) -> pd.DataFrame:
-    """Calendar days covered by each episode.
-
-    Parameters
-    ----------
-    episodes
-        A canonical episodes table.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``episode_id``, ``date`` (normalised), ``is_onset_day`` (bool). An episode
-        with no end covers its onset day only.
-    """
-    starts = episodes["start_local"].dt.normalize()
-    ends = episodes["end_local"].dt.normalize().fillna(starts)
-    ends = ends.where(ends >= starts, starts)
-    n_days = ((ends - starts).dt.days + 1).to_numpy(dtype=np.int64)
-    ids = np.repeat(episodes["episode_id"].to_numpy(), n_days)
-    offsets = np.concatenate([np.arange(n) for n in n_days]) if len(n_days) else np.array([])
-    dates = np.repeat(starts.to_numpy(), n_days) + offsets.astype("timedelta64[D]")
-    return pd.DataFrame(
-        {"episode_id": ids, "date": pd.to_datetime(dates), "is_onset_day": offsets == 0}
-    )
 
 
 def daily_panel(

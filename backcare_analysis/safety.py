@@ -9,6 +9,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from .episodes import episode_days
 from .panel import daily_panel
 from .schema import Log
 
@@ -131,12 +132,7 @@ def red_flags(log: Log) -> pd.DataFrame:
     leg = episodes.loc[episodes["leg_pain"].fillna(False).astype(bool)]
     # Leg pain a tracker logged as its own symptom, on days no flagged episode covers.
     leg_tags = log.tags.loc[log.tags["kind"] == "leg_pain", "date"].drop_duplicates()
-    covered = set(leg["start_local"].dt.normalize())
-    for start, end in zip(
-        leg["start_local"], leg["end_local"].fillna(leg["start_local"]), strict=True
-    ):
-        covered |= set(pd.date_range(start.normalize(), end.normalize(), freq="D"))
-    loose = leg_tags.loc[~leg_tags.isin(covered)].sort_values()
+    loose = leg_tags.loc[~leg_tags.isin(episode_days(leg)["date"])].sort_values()
     if not leg.empty or not loose.empty:
         parts = []
         if not leg.empty:

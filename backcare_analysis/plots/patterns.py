@@ -96,7 +96,7 @@ def plot_calendar(log: Log, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
     panel = daily_panel(log)
     pain = panel["pain_max_0_10"].astype("float64").copy()
     if not log.episodes.empty:
-        from ..panel import episode_days
+        from ..episodes import episode_days
 
         days = episode_days(log.episodes).merge(
             log.episodes[["episode_id", "peak_severity_0_10"]], on="episode_id"

@@ -16,10 +16,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Final, Literal, get_args
 
+import numpy as np
 import pandas as pd
 
 from .. import schema
-from ..episodes import RATING_COLUMNS, episodes_from_ratings
+from ..episodes import RATING_COLUMNS, episode_days, episodes_from_ratings
 from ..schema import DAILY_COLUMNS, DAILY_RANGES, LogFormatError, conform, empty_table
 from ._common import Rejections
 
@@ -102,15 +103,11 @@ def mark_leg_pain(episodes: pd.DataFrame, days: Collection[datetime]) -> pd.Data
     """Set ``leg_pain`` on every episode whose calendar days include one of ``days``."""
     if episodes.empty or not days:
         return episodes
-    out = episodes.copy()
-    starts = out["start_local"].dt.normalize()
-    ends = out["end_local"].fillna(out["start_local"]).dt.normalize()
-    hit = pd.Series(False, index=out.index)
-    for day in days:
-        stamp = pd.Timestamp(day).normalize()
-        hit |= (starts <= stamp) & (stamp <= ends)
-    out["leg_pain"] = out["leg_pain"].astype("boolean").mask(hit, True)
-    return out
+    covered = episode_days(episodes)
+    leg_days = pd.DatetimeIndex(list(days)).normalize()
+    hit = np.zeros(len(episodes), dtype=bool)
+    hit[covered.loc[covered["date"].isin(leg_days), "position"].to_numpy()] = True
+    return episodes.assign(leg_pain=episodes["leg_pain"].astype("boolean").mask(hit, True))
 
 
 def location_of(name: str) -> str:
