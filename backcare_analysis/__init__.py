@@ -19,30 +19,30 @@ _EXPORTS: dict[str, str] = {
     "read_log": "readers",
     "combine_logs": "readers",
     "daily_panel": "panel",
-    "simulate_person": "sample",
-    "write_sample": "sample",
+    "simulate_person": "synthetic.person",
+    "write_sample": "synthetic.person",
     "summarize": "summary",
     "monthly_summary": "summary",
     "red_flags": "safety",
-    "plot_timeline": "plots",
-    "plot_calendar": "plots",
-    "plot_monthly_onsets": "plots",
-    "plot_onset_hours": "plots",
-    "plot_severity_duration": "plots",
-    "plot_rate_ratios": "plots",
-    "plot_correlations": "plots",
-    "onset_rate_ratios": "models",
-    "case_crossover": "casecrossover",
-    "trigger_correlations": "descriptive",
-    "what_it_would_take": "power",
-    "plot_scorecard": "plots",
-    "plot_time_to_next": "plots",
-    "plot_episode_durations": "plots",
+    "plot_timeline": "outputs.plots",
+    "plot_calendar": "outputs.plots",
+    "plot_monthly_onsets": "outputs.plots",
+    "plot_onset_hours": "outputs.plots",
+    "plot_severity_duration": "outputs.plots",
+    "plot_rate_ratios": "outputs.plots",
+    "plot_correlations": "outputs.plots",
+    "onset_rate_ratios": "stats.models",
+    "case_crossover": "stats.casecrossover",
+    "trigger_correlations": "stats.descriptive",
+    "what_it_would_take": "stats.power",
+    "plot_scorecard": "outputs.plots",
+    "plot_time_to_next": "outputs.plots",
+    "plot_episode_durations": "outputs.plots",
     "check_advice": "advice",
-    "compare_treatments": "recovery",
-    "recurrence": "recovery",
-    "self_experiment_schedule": "recovery",
-    "analyse_self_experiment": "recovery",
+    "compare_treatments": "stats.recovery",
+    "recurrence": "stats.recovery",
+    "self_experiment_schedule": "stats.recovery",
+    "analyse_self_experiment": "stats.recovery",
 }
 
 __all__ = [
@@ -81,11 +81,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .advice import check_advice
-    from .casecrossover import case_crossover
-    from .descriptive import trigger_correlations
-    from .models import onset_rate_ratios
-    from .panel import daily_panel
-    from .plots import (
+    from .outputs.plots import (
         plot_calendar,
         plot_correlations,
         plot_episode_durations,
@@ -97,18 +93,22 @@ if TYPE_CHECKING:
         plot_time_to_next,
         plot_timeline,
     )
-    from .power import what_it_would_take
+    from .panel import daily_panel
     from .readers import combine_logs, read_log
-    from .recovery import (
+    from .safety import red_flags
+    from .schema import AnalysisError, Log, LogFormatError
+    from .stats.casecrossover import case_crossover
+    from .stats.descriptive import trigger_correlations
+    from .stats.models import onset_rate_ratios
+    from .stats.power import what_it_would_take
+    from .stats.recovery import (
         analyse_self_experiment,
         compare_treatments,
         recurrence,
         self_experiment_schedule,
     )
-    from .safety import red_flags
-    from .sample import simulate_person, write_sample
-    from .schema import AnalysisError, Log, LogFormatError
     from .summary import monthly_summary, summarize
+    from .synthetic.person import simulate_person, write_sample
 
 
 def __getattr__(name: str) -> Any:

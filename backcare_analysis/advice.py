@@ -3,9 +3,9 @@
 The claims are paraphrased from the five articles in ``shared/seeds`` (ids ``000``-``004``,
 file names in :data:`SOURCE_FILES`); the published evidence beside each comes from
 ``shared/METHODS.md``. Prevention claims are tested on onsets with exposure before onset
-(:func:`~backcare_analysis.models.onset_rate_ratios`); treatment claims on episodes,
-adjusted for initial severity (:func:`~backcare_analysis.recovery.compare_treatments`);
-recurrence with Kaplan-Meier (:func:`~backcare_analysis.recovery.recurrence`). False
+(:func:`~backcare_analysis.stats.models.onset_rate_ratios`); treatment claims on episodes,
+adjusted for initial severity (:func:`~backcare_analysis.stats.recovery.compare_treatments`);
+recurrence with Kaplan-Meier (:func:`~backcare_analysis.stats.recovery.recurrence`). False
 discovery control runs across all prevention and treatment claims together.
 """
 
@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from .panel import daily_panel
-from .recovery import CAVEAT, compare_treatments, recurrence
 from .schema import AnalysisError, Log
-from .verdicts import (
+from .stats.recovery import CAVEAT, compare_treatments, recurrence
+from .stats.verdicts import (
     CONTRADICTED,
     INCONCLUSIVE,
     NOT_ENOUGH_DATA,
@@ -268,7 +268,7 @@ def _empty_row(claim: Claim) -> dict[str, object]:
 
 
 def _prevention(log: Log, claims: list[Claim]) -> list[dict[str, object]]:
-    from .models import onset_rate_ratios
+    from .stats.models import onset_rate_ratios
 
     panel = daily_panel(log)
     chosen: dict[str, str] = {}

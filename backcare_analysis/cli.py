@@ -100,7 +100,7 @@ def _read(paths: Sequence[Path], source: str | None) -> Log:
 
 
 def _check(args: argparse.Namespace, out: TextIO) -> int:
-    from .report_text import format_check
+    from .outputs.text import format_check
 
     paths = args.paths or [DEFAULT_SAMPLE]
     if not args.paths and not DEFAULT_SAMPLE.exists():
@@ -122,7 +122,7 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _validate(args: argparse.Namespace, out: TextIO) -> int:
-    from .report_text import format_validation
+    from .outputs.text import format_validation
 
     log = _read(args.paths, args.source)
     out.write(format_validation(log))
@@ -133,7 +133,7 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _report(args: argparse.Namespace, out: TextIO) -> int:
-    from .report import build_report
+    from .outputs.report import build_report
 
     path = build_report(args.paths, args.out, progress=not args.quiet)
     out.write(f"Report written to {path} (opens offline in any browser)\n")
@@ -141,7 +141,7 @@ def _report(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _sample(args: argparse.Namespace, out: TextIO) -> int:
-    from .sample import write_sample
+    from .synthetic.person import write_sample
 
     for path in write_sample(args.out):
         out.write(f"wrote {path}\n")

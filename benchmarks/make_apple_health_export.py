@@ -5,8 +5,8 @@ active and basal energy, distance, stand time, audio exposure, gait, respiratory
 oxygen, heart-rate variability with beat-to-beat children, plus the steps from Watch and
 iPhone, stand hours, exercise minutes, water, sleep stages, symptoms, workouts and
 activity summaries the reader uses), rendered by
-:func:`backcare_analysis.exports.apple_health.iter_export` from a simulated person, streamed
-to disk, zipped as the Health app does when asked. Nothing is held in memory.
+:func:`backcare_analysis.synthetic.writers.apple_health.iter_export` from a simulated
+person, streamed to disk, zipped as the Health app does when asked. Nothing is held in memory.
 
 Usage::
 
@@ -24,8 +24,8 @@ import time
 import zipfile
 from pathlib import Path
 
-from backcare_analysis.exports.apple_health import iter_export
-from backcare_analysis.sample import Person, simulate_person
+from backcare_analysis.synthetic.person import Person, simulate_person
+from backcare_analysis.synthetic.writers.apple_health import iter_export
 
 
 def bytes_per_day(noise: float) -> float:

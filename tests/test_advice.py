@@ -11,8 +11,8 @@ import pytest
 from backcare_analysis import read_log
 from backcare_analysis.advice import CLAIMS, SCORECARD_COLUMNS, check_advice, scorecard_verdicts
 from backcare_analysis.cli import main
-from backcare_analysis.recovery import CAVEAT
-from backcare_analysis.verdicts import VERDICTS
+from backcare_analysis.stats.recovery import CAVEAT
+from backcare_analysis.stats.verdicts import VERDICTS
 
 CLAIM_IDS = [
     "sitting", "breaks", "exercise", "stretching", "hydration", "lifting", "posture",

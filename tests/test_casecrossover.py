@@ -8,15 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backcare_analysis.casecrossover import (
+from backcare_analysis.schema import AnalysisError
+from backcare_analysis.stats.casecrossover import (
     SET_COLUMNS,
     TRANSIENT_TRIGGERS,
     case_crossover,
     crossover_sets,
 )
-from backcare_analysis.schema import AnalysisError
-from backcare_analysis.simulate import STRONG_EFFECTS, Setting, simulate_log
-from backcare_analysis.verdicts import Minimums
+from backcare_analysis.stats.verdicts import Minimums
+from backcare_analysis.synthetic.calibration import STRONG_EFFECTS, Setting, simulate_log
 
 FEW = Minimums(at_risk_days=1, onsets=1, informative_sets=1)
 

@@ -52,8 +52,8 @@ def test_a_newer_daily_file_wins_over_an_older_one_given_first(tmp_path: Path) -
 
 def test_the_same_episode_from_two_symptom_sources_counts_once(tmp_path: Path) -> None:
     from backcare_analysis import simulate_person
-    from backcare_analysis.exports.apple_health import write_apple_health
-    from backcare_analysis.exports.bearable import write_bearable
+    from backcare_analysis.synthetic.writers.apple_health import write_apple_health
+    from backcare_analysis.synthetic.writers.bearable import write_bearable
 
     person = simulate_person()
     bearable = write_bearable(person, tmp_path / "bearable.csv")

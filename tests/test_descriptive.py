@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backcare_analysis.descriptive import pearson, trigger_correlations
 from backcare_analysis.panel import daily_panel
 from backcare_analysis.schema import AnalysisError
-from backcare_analysis.simulate import Setting, simulate_log
+from backcare_analysis.stats.descriptive import pearson, trigger_correlations
+from backcare_analysis.synthetic.calibration import Setting, simulate_log
 
 
 def test_pearson_by_hand() -> None:

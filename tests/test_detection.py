@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 
 from backcare_analysis import simulate_person
-from backcare_analysis.exports.apple_health import write_apple_health
-from backcare_analysis.exports.bearable import write_bearable
-from backcare_analysis.exports.fitbit import write_fitbit
-from backcare_analysis.exports.google_fit import write_google_fit
 from backcare_analysis.readers import FORMATS
 from backcare_analysis.readers._common import read_head
 from backcare_analysis.readers.daylio import COLUMNS as DAYLIO_OLD
 from backcare_analysis.readers.daylio import COLUMNS_NEW as DAYLIO_NEW
 from backcare_analysis.readers.flaredown import COLUMNS as FLAREDOWN
+from backcare_analysis.synthetic.writers.apple_health import write_apple_health
+from backcare_analysis.synthetic.writers.bearable import write_bearable
+from backcare_analysis.synthetic.writers.fitbit import write_fitbit
+from backcare_analysis.synthetic.writers.google_fit import write_google_fit
 
 DAYLIO_ROW = "2021-03-01,1 March,Monday,18:52,good,back pain | yoga,,,\n"
 FLAREDOWN_ROW = "u1,40,female,DE,2021-03-01,1,Symptom,lower back pain,2\n"

@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backcare_analysis.models import (
+from backcare_analysis.panel import daily_panel
+from backcare_analysis.schema import AnalysisError
+from backcare_analysis.stats.models import (
     check_panel,
     days_since_episode,
     fit_hazard,
@@ -18,10 +20,8 @@ from backcare_analysis.models import (
     onset_rate_ratios,
     trend_df,
 )
-from backcare_analysis.panel import daily_panel
-from backcare_analysis.schema import AnalysisError
-from backcare_analysis.simulate import STRONG_EFFECTS, Setting, simulate_log
-from backcare_analysis.verdicts import VERDICTS, Minimums
+from backcare_analysis.stats.verdicts import VERDICTS, Minimums
+from backcare_analysis.synthetic.calibration import STRONG_EFFECTS, Setting, simulate_log
 
 
 def make_panel(

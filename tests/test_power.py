@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backcare_analysis.models import onset_rate_ratios
 from backcare_analysis.panel import daily_panel
-from backcare_analysis.power import (
+from backcare_analysis.schema import AnalysisError
+from backcare_analysis.stats.models import onset_rate_ratios
+from backcare_analysis.stats.power import (
     min_detectable_ratio,
     onsets_needed,
     se_log_ratio,
@@ -18,8 +19,7 @@ from backcare_analysis.power import (
     weeks_needed_for,
     what_it_would_take,
 )
-from backcare_analysis.schema import AnalysisError
-from backcare_analysis.simulate import STRONG_EFFECTS, Setting, simulate_log
+from backcare_analysis.synthetic.calibration import STRONG_EFFECTS, Setting, simulate_log
 
 K = 1.959963984540054 + 0.8416212335729143  # z_0.975 + z_0.8
 

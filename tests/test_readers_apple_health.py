@@ -12,12 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backcare_analysis.exports.apple_health import write_apple_health
 from backcare_analysis.readers import apple_health, read_log
 from backcare_analysis.readers._common import read_head
 from backcare_analysis.readers.spreadsheet import sniff as spreadsheet_sniff
-from backcare_analysis.sample import Person, simulate_person
 from backcare_analysis.schema import LogFormatError
+from backcare_analysis.synthetic.person import Person, simulate_person
+from backcare_analysis.synthetic.writers.apple_health import write_apple_health
 
 Q, C = "HKQuantityTypeIdentifier", "HKCategoryTypeIdentifier"
 HEAD = (
@@ -591,9 +591,9 @@ def test_fast_scan_equals_full_parse_on_a_noisy_export(tmp_path: Path, person: o
 def test_sniff_rejects_the_other_formats_and_is_rejected_by_them(
     tmp_path: Path, sample_dir: Path, export_zip: Path, person: object
 ) -> None:
-    from backcare_analysis.exports.fitbit import write_fitbit
-    from backcare_analysis.exports.google_fit import write_google_fit
     from backcare_analysis.readers import fitbit, google_fit
+    from backcare_analysis.synthetic.writers.fitbit import write_fitbit
+    from backcare_analysis.synthetic.writers.google_fit import write_google_fit
 
     others = [*sorted((sample_dir / "spreadsheet").glob("*.csv"))]
     others += write_fitbit(person, tmp_path / "fitbit")  # type: ignore[arg-type]

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backcare_analysis import LogFormatError, read_log, simulate_person
-from backcare_analysis.exports.bearable import write_bearable
 from backcare_analysis.readers import bearable
 from backcare_analysis.readers._tracker_common import NOT_ANALYSED
+from backcare_analysis.synthetic.writers.bearable import write_bearable
 
 HEADER = "date,weekday,time of day,category,rating/amount,detail,notes\n"
 PAWPRINT = ("21-08", "26-08", "27-10")

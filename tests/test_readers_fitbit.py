@@ -8,14 +8,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from backcare_analysis.exports.apple_health import write_apple_health
-from backcare_analysis.exports.fitbit import write_fitbit
-from backcare_analysis.exports.google_fit import write_google_fit
 from backcare_analysis.readers import apple_health, fitbit, google_fit, read_log
 from backcare_analysis.readers._common import read_head
 from backcare_analysis.readers.spreadsheet import sniff as spreadsheet_sniff
-from backcare_analysis.sample import Person, simulate_person
 from backcare_analysis.schema import Log, LogFormatError
+from backcare_analysis.synthetic.person import Person, simulate_person
+from backcare_analysis.synthetic.writers.apple_health import write_apple_health
+from backcare_analysis.synthetic.writers.fitbit import write_fitbit
+from backcare_analysis.synthetic.writers.google_fit import write_google_fit
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from backcare_analysis.recovery import (
+from backcare_analysis.schema import Log, conform, empty_table
+from backcare_analysis.stats.recovery import (
     CAVEAT,
     analyse_self_experiment,
     compare_treatments,
@@ -16,7 +17,6 @@ from backcare_analysis.recovery import (
     recurrence,
     self_experiment_schedule,
 )
-from backcare_analysis.schema import Log, conform, empty_table
 
 
 def make_log(rows: list[tuple[str, float, float, str]], last_day: str) -> Log:

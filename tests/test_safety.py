@@ -7,8 +7,8 @@ import pytest
 
 from backcare_analysis import read_log, red_flags, simulate_person
 from backcare_analysis.safety import SEE_A_CLINICIAN
-from backcare_analysis.sample import NULL_EFFECTS, Person
 from backcare_analysis.schema import Log, conform, empty_table
+from backcare_analysis.synthetic.person import NULL_EFFECTS, Person
 
 
 def episodes_log(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from backcare_analysis import read_log, simulate_person, write_sample
-from backcare_analysis.sample import NULL_EFFECTS, Person
+from backcare_analysis.synthetic.person import NULL_EFFECTS, Person
 
 
 def test_simulation_is_deterministic() -> None:

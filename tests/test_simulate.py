@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from backcare_analysis.sample import NULL_EFFECTS
-from backcare_analysis.simulate import (
+from backcare_analysis.synthetic.calibration import (
     STRONG_EFFECTS,
     Setting,
     person_seed,
@@ -15,6 +14,7 @@ from backcare_analysis.simulate import (
     summarize_calibration,
     true_ratios,
 )
+from backcare_analysis.synthetic.person import NULL_EFFECTS
 
 
 def test_true_ratios_follow_the_reporting_units() -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from backcare_analysis.schema import TRIGGER_COLUMNS
-from backcare_analysis.verdicts import (
+from backcare_analysis.stats.verdicts import (
     DEFAULT_MINIMUMS,
     MIN_AT_RISK_DAYS,
     MIN_ONSETS,

@@ -1,6 +1,6 @@
 """Calibration of the trigger verdicts by simulation: the tables of docs/statistics.md.
 
-Draws synthetic people with ``backcare_analysis.sample.simulate_person`` (autocorrelated
+Draws synthetic people with ``backcare_analysis.synthetic.person.simulate_person`` (autocorrelated
 triggers, pain that changes behaviour on episode days and the two days after), runs the
 analyses on each and prints, as Markdown:
 
@@ -37,7 +37,7 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import pandas as pd  # noqa: E402
 
-from backcare_analysis.simulate import (  # noqa: E402
+from backcare_analysis.synthetic.calibration import (  # noqa: E402
     MODERATE_EFFECTS,
     STRONG_EFFECTS,
     Setting,

@@ -26,8 +26,8 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from .readers._common import provenance_row
-from .schema import Log, conform, empty_table
+from ..readers._common import provenance_row
+from ..schema import Log, conform, empty_table
 
 #: The rate ratios planted in the bundled sample, with the unit each applies to.
 SAMPLE_EFFECTS: Final[Mapping[str, float]] = {
@@ -293,8 +293,8 @@ def write_sample(folder: str | Path, *, seed: int = SAMPLE_SEED) -> list[Path]:
     list of pathlib.Path
         The files written.
     """
-    from .exports.apple_health import write_apple_health
-    from .exports.bearable import write_bearable
+    from .writers.apple_health import write_apple_health
+    from .writers.bearable import write_bearable
 
     log = simulate_person(seed=seed)
     paths = _write_spreadsheet(log, Path(folder) / "spreadsheet")

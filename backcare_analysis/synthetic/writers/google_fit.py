@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..schema import Log
+from ...schema import Log
 
 
 def _missing(value: object) -> bool:
@@ -45,7 +45,7 @@ def write_google_fit(log: Log, path: Path) -> Path:
     Parameters
     ----------
     log
-        A simulated log (:func:`~backcare_analysis.sample.simulate_person`).
+        A simulated log (:func:`~backcare_analysis.synthetic.person.simulate_person`).
     path
         The CSV to write (the real name is localised, so any name will do).
 

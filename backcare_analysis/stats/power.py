@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .schema import AnalysisError
+from ..schema import AnalysisError
 from .verdicts import TRIGGERS, Direction
 
 FloatArray = npt.NDArray[np.float64]
@@ -49,7 +49,7 @@ def target_ratio(trigger: str, scale: float | None = None) -> tuple[float, str]:
     Parameters
     ----------
     trigger
-        A key of :data:`~backcare_analysis.verdicts.TRIGGERS`.
+        A key of :data:`~backcare_analysis.stats.verdicts.TRIGGERS`.
     scale
         Reporting unit in the trigger's own unit; its default if None.
 
@@ -211,7 +211,7 @@ def what_it_would_take(
     panel
         The daily panel the table was computed from (for the weeks logged).
     table
-        A result of :func:`~backcare_analysis.models.onset_rate_ratios`.
+        A result of :func:`~backcare_analysis.stats.models.onset_rate_ratios`.
     target_rr
         Ratio per reporting unit to detect: one for all triggers, or per trigger. By
         default the published effect where one exists (exercise RR 0.65 per 30 min a day;

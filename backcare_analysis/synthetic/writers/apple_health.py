@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from ..schema import Log
+from ...schema import Log
 
 
 def _missing(value: object) -> bool:
@@ -542,7 +542,7 @@ def iter_export(
     Parameters
     ----------
     log
-        A log such as :func:`~backcare_analysis.sample.simulate_person` returns; each of
+        A log such as :func:`~backcare_analysis.synthetic.person.simulate_person` returns; each of
         its daily rows becomes that day's records.
     tz
         IANA time zone of the wall-clock times (daylight saving changes the offsets).
@@ -601,7 +601,7 @@ def write_apple_health(
     Parameters
     ----------
     log
-        A simulated log (:func:`~backcare_analysis.sample.simulate_person`).
+        A simulated log (:func:`~backcare_analysis.synthetic.person.simulate_person`).
     path
         The file to write: the zip when ``zipped``, else the XML itself.
     zipped

@@ -16,7 +16,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from ..schema import Log
+from ...schema import Log
 
 
 def _missing(value: object) -> bool:
@@ -40,7 +40,7 @@ def write_fitbit(log: Log, folder: Path, *, seed: int = 0) -> list[Path]:
     Parameters
     ----------
     log
-        A simulated log (:func:`~backcare_analysis.sample.simulate_person`).
+        A simulated log (:func:`~backcare_analysis.synthetic.person.simulate_person`).
     folder
         Created if needed; one file per metric and calendar month is written into it.
     seed

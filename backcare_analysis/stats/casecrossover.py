@@ -26,8 +26,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..schema import AnalysisError, Log
 from .models import check_panel, resolve_exposures
-from .schema import AnalysisError, Log
 from .verdicts import (
     DEFAULT_MINIMUMS,
     TRIGGERS,
@@ -75,7 +75,7 @@ def crossover_sets(
         such as ``"lag2"`` or ``"mean7d"``.
     units
         Trigger -> reporting unit in the trigger's own unit (defaults as in
-        :func:`~backcare_analysis.models.onset_rate_ratios`).
+        :func:`~backcare_analysis.stats.models.onset_rate_ratios`).
 
     Returns
     -------
@@ -298,7 +298,7 @@ def case_crossover(
         ``"previous day"`` or a panel suffix (``"lag2"``, ``"mean7d"``).
     units
         Trigger -> reporting unit, as in
-        :func:`~backcare_analysis.models.onset_rate_ratios`.
+        :func:`~backcare_analysis.stats.models.onset_rate_ratios`.
     alpha
         Two-sided level of the intervals and false discovery rate of the verdicts.
     minimums
@@ -336,7 +336,7 @@ def case_crossover(
         raise AnalysisError(f"alpha must lie between 0 and 1, got {alpha}")
     if sets is None:
         if isinstance(data, Log):
-            from .panel import daily_panel
+            from ..panel import daily_panel
 
             panel = daily_panel(data)
         else:

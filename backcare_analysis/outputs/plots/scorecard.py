@@ -58,8 +58,8 @@ def plot_rate_ratios(table: pd.DataFrame, *, ax: Axes | None = None, **kwargs: A
     Parameters
     ----------
     table
-        The table from :func:`~backcare_analysis.models.onset_rate_ratios` or
-        :func:`~backcare_analysis.casecrossover.case_crossover`.
+        The table from :func:`~backcare_analysis.stats.models.onset_rate_ratios` or
+        :func:`~backcare_analysis.stats.casecrossover.case_crossover`.
     ax
         Axes to draw on; a new figure when None.
     **kwargs
@@ -90,7 +90,7 @@ def plot_correlations(table: pd.DataFrame, *, ax: Axes | None = None, **kwargs: 
     Parameters
     ----------
     table
-        The table from :func:`~backcare_analysis.descriptive.trigger_correlations`.
+        The table from :func:`~backcare_analysis.stats.descriptive.trigger_correlations`.
     ax
         Axes to draw on; a new figure when None.
     **kwargs

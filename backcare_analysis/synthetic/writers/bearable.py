@@ -16,7 +16,7 @@ from typing import Final
 
 import pandas as pd
 
-from ..schema import Log
+from ...schema import Log
 
 _HEADER: Final = "date,weekday,time of day,category,rating/amount,detail,notes"
 _HEADER_NEW: Final = "date,date formatted,weekday,time of day,category,rating/amount,detail,notes"
@@ -61,7 +61,7 @@ def write_bearable(log: Log, path: Path, *, date_formatted: bool = False) -> Pat
     ----------
     log
         A log with daily values and episodes, such as
-        :func:`~backcare_analysis.sample.simulate_person`'s.
+        :func:`~backcare_analysis.synthetic.person.simulate_person`'s.
     path
         The file to write.
     date_formatted

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .schema import TRIGGER_COLUMNS, AnalysisError
+from ..schema import TRIGGER_COLUMNS, AnalysisError
 from .verdicts import (
     DEFAULT_MINIMUMS,
     TRIGGERS,
@@ -133,7 +133,7 @@ def resolve_exposures(
         them if None.
     windows
         Trigger -> panel suffix (``"lag1"``, ``"mean7d"``, ``"mean14d"``) overriding the
-        defaults of :data:`~backcare_analysis.verdicts.TRIGGERS`.
+        defaults of :data:`~backcare_analysis.stats.verdicts.TRIGGERS`.
     units
         Trigger -> size of the reporting unit in the trigger's own unit (``{"sitting_h":
         0.5}`` reports per 30 min).

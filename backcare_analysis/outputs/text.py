@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .safety import red_flags
-from .schema import Log
-from .summary import summarize
+from ..safety import red_flags
+from ..schema import Log
+from ..summary import summarize
 
 
 def format_red_flags(log: Log) -> str:

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..panel import daily_panel
-from ..schema import Log
+from ...panel import daily_panel
+from ...schema import Log
 from ._common import new_axes
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def plot_calendar(log: Log, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
     panel = daily_panel(log)
     pain = panel["pain_max_0_10"].astype("float64").copy()
     if not log.episodes.empty:
-        from ..episodes import episode_days
+        from ...episodes import episode_days
 
         days = episode_days(log.episodes).merge(
             log.episodes[["episode_id", "peak_severity_0_10"]], on="episode_id"
@@ -163,7 +163,7 @@ def plot_monthly_onsets(log: Log, *, ax: Axes | None = None, **kwargs: Any) -> A
         Onset rate per 30.4 days at risk for each calendar month, with the whole log's rate
         and interval as a band; months with no day at risk are left out.
     """
-    from ..summary import monthly_summary, summarize
+    from ...summary import monthly_summary, summarize
 
     months = monthly_summary(log).dropna(subset=["onsets_per_month"])
     overall = summarize(log).iloc[0]

@@ -1,6 +1,6 @@
 """Calibration by simulation: do the verdicts mean what they say?
 
-Draws many synthetic people with :func:`~backcare_analysis.sample.simulate_person` (null
+Draws many synthetic people with :func:`~backcare_analysis.synthetic.person.simulate_person` (null
 or planted effects, various log lengths), runs the analyses on each, and summarises per
 trigger and setting: the share of each verdict, the coverage of the true rate ratio by the
 95% interval, the bias of the log ratio and the power. The naive same-day Pearson
@@ -19,10 +19,10 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from .models import SEType, fit_onset_models
-from .sample import NULL_EFFECTS, Person, simulate_person
-from .schema import AnalysisError, Log
-from .verdicts import TRIGGERS, VERDICTS, benjamini_hochberg, verdicts
+from ..schema import AnalysisError, Log
+from ..stats.models import SEType, fit_onset_models
+from ..stats.verdicts import TRIGGERS, VERDICTS, benjamini_hochberg, verdicts
+from .person import NULL_EFFECTS, Person, simulate_person
 
 #: Units in which sample.simulate_person plants each effect (see its module docstring).
 PLANTED_UNITS: Final[Mapping[str, float]] = {
@@ -62,7 +62,7 @@ class Setting:
     name
         Label in the results, e.g. ``"no effect"`` or ``"strong"``.
     effects
-        Rate ratios planted by :func:`~backcare_analysis.sample.simulate_person`.
+        Rate ratios planted by :func:`~backcare_analysis.synthetic.person.simulate_person`.
     days
         Length of each log.
     base_rate_per_month
@@ -120,7 +120,7 @@ def simulate_log(setting: Setting, seed: int) -> Log:
     Returns
     -------
     Log
-        The output of :func:`~backcare_analysis.sample.simulate_person` for a person with
+        The output of :func:`~backcare_analysis.synthetic.person.simulate_person` for a person with
         the setting's effects, onset rate and length (no leg-pain episode).
     """
     person = Person(
@@ -210,7 +210,7 @@ def _rate_ratio_variant(fits: pd.DataFrame, task: _Task, label: str) -> list[dic
 
 
 def _crossover_rows(panel: pd.DataFrame, task: _Task) -> list[dict[str, object]]:
-    from .casecrossover import case_crossover
+    from ..stats.casecrossover import case_crossover
 
     table = case_crossover(panel, alpha=task.alpha)
     return [
@@ -231,7 +231,7 @@ def _crossover_rows(panel: pd.DataFrame, task: _Task) -> list[dict[str, object]]
 
 
 def _naive_rows(panel: pd.DataFrame, task: _Task) -> list[dict[str, object]]:
-    from .descriptive import trigger_correlations
+    from ..stats.descriptive import trigger_correlations
 
     table = trigger_correlations(panel, outcome="onset")
     rows: list[dict[str, object]] = []
@@ -260,7 +260,7 @@ def _naive_rows(panel: pd.DataFrame, task: _Task) -> list[dict[str, object]]:
 
 
 def _run_task(task: _Task) -> list[dict[str, object]]:
-    from .panel import daily_panel
+    from ..panel import daily_panel
 
     with warnings.catch_warnings():
         # Nothing may warn silently inside a calibration run.
@@ -311,7 +311,7 @@ def run_calibration(
         replicate number (:func:`person_seed`).
     models
         Label -> keyword arguments of
-        :func:`~backcare_analysis.models.fit_onset_models` (``adjust``, ``penalty``,
+        :func:`~backcare_analysis.stats.models.fit_onset_models` (``adjust``, ``penalty``,
         ``model``) for each rate-ratio analysis to evaluate; by default one, ``{"default":
         {}}``.
     se_types

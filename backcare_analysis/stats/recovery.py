@@ -19,8 +19,8 @@ from typing import Final, Literal
 import numpy as np
 import pandas as pd
 
-from .panel import daily_panel
-from .schema import TREATMENTS, Log
+from ..panel import daily_panel
+from ..schema import TREATMENTS, Log
 
 CAVEAT: Final = (
     "Observational comparison: worse episodes tend to get more treatment, and anything "
