@@ -31,7 +31,7 @@ _EXPORTS: dict[str, str] = {
     "plot_severity_duration": "outputs.plots",
     "plot_rate_ratios": "outputs.plots",
     "plot_correlations": "outputs.plots",
-    "onset_rate_ratios": "stats.models",
+    "onset_rate_ratios": "stats.onset",
     "case_crossover": "stats.casecrossover",
     "trigger_correlations": "stats.descriptive",
     "what_it_would_take": "stats.power",
@@ -39,10 +39,10 @@ _EXPORTS: dict[str, str] = {
     "plot_time_to_next": "outputs.plots",
     "plot_episode_durations": "outputs.plots",
     "check_advice": "advice",
-    "compare_treatments": "stats.recovery",
-    "recurrence": "stats.recovery",
-    "self_experiment_schedule": "stats.recovery",
-    "analyse_self_experiment": "stats.recovery",
+    "compare_treatments": "stats.treatments",
+    "recurrence": "stats.recurrence",
+    "self_experiment_schedule": "stats.experiments",
+    "analyse_self_experiment": "stats.experiments",
 }
 
 __all__ = [
@@ -99,14 +99,11 @@ if TYPE_CHECKING:
     from .schema import AnalysisError, Log, LogFormatError
     from .stats.casecrossover import case_crossover
     from .stats.descriptive import trigger_correlations
-    from .stats.models import onset_rate_ratios
+    from .stats.experiments import analyse_self_experiment, self_experiment_schedule
+    from .stats.onset import onset_rate_ratios
     from .stats.power import what_it_would_take
-    from .stats.recovery import (
-        analyse_self_experiment,
-        compare_treatments,
-        recurrence,
-        self_experiment_schedule,
-    )
+    from .stats.recurrence import recurrence
+    from .stats.treatments import compare_treatments
     from .summary import monthly_summary, summarize
     from .synthetic.person import simulate_person, write_sample
 

@@ -3,9 +3,9 @@
 The claims are paraphrased from the five articles in ``shared/seeds`` (ids ``000``-``004``,
 file names in :data:`SOURCE_FILES`); the published evidence beside each comes from
 ``shared/METHODS.md``. Prevention claims are tested on onsets with exposure before onset
-(:func:`~backcare_analysis.stats.models.onset_rate_ratios`); treatment claims on episodes,
-adjusted for initial severity (:func:`~backcare_analysis.stats.recovery.compare_treatments`);
-recurrence with Kaplan-Meier (:func:`~backcare_analysis.stats.recovery.recurrence`). False
+(:func:`~backcare_analysis.stats.onset.onset_rate_ratios`); treatment claims on episodes,
+adjusted for initial severity (:func:`~backcare_analysis.stats.treatments.compare_treatments`);
+recurrence with Kaplan-Meier (:func:`~backcare_analysis.stats.recurrence.recurrence`). False
 discovery control runs across all prevention and treatment claims together.
 """
 
@@ -20,7 +20,8 @@ import pandas as pd
 
 from .panel import daily_panel
 from .schema import AnalysisError, Log
-from .stats.recovery import CAVEAT, compare_treatments, recurrence
+from .stats.recurrence import recurrence
+from .stats.treatments import CAVEAT, compare_treatments
 from .stats.verdicts import (
     CONTRADICTED,
     INCONCLUSIVE,
@@ -268,7 +269,7 @@ def _empty_row(claim: Claim) -> dict[str, object]:
 
 
 def _prevention(log: Log, claims: list[Claim]) -> list[dict[str, object]]:
-    from .stats.models import onset_rate_ratios
+    from .stats.onset import onset_rate_ratios
 
     panel = daily_panel(log)
     chosen: dict[str, str] = {}

@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     from backcare_analysis.panel import daily_panel
     from backcare_analysis.stats.casecrossover import case_crossover
     from backcare_analysis.stats.descriptive import trigger_correlations
-    from backcare_analysis.stats.models import onset_rate_ratios
+    from backcare_analysis.stats.onset import onset_rate_ratios
     from backcare_analysis.stats.power import what_it_would_take
     from backcare_analysis.synthetic.calibration import STRONG_EFFECTS, Setting, simulate_log
 

@@ -11,7 +11,7 @@ import pytest
 from backcare_analysis import read_log
 from backcare_analysis.advice import CLAIMS, SCORECARD_COLUMNS, check_advice, scorecard_verdicts
 from backcare_analysis.cli import main
-from backcare_analysis.stats.recovery import CAVEAT
+from backcare_analysis.stats.treatments import CAVEAT
 from backcare_analysis.stats.verdicts import VERDICTS
 
 CLAIM_IDS = [

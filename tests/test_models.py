@@ -11,15 +11,9 @@ import pytest
 
 from backcare_analysis.panel import daily_panel
 from backcare_analysis.schema import AnalysisError
-from backcare_analysis.stats.models import (
-    check_panel,
-    days_since_episode,
-    fit_hazard,
-    natural_spline,
-    newton_glm,
-    onset_rate_ratios,
-    trend_df,
-)
+from backcare_analysis.stats.design import check_panel, days_since_episode, natural_spline, trend_df
+from backcare_analysis.stats.glm import fit_hazard, newton_glm
+from backcare_analysis.stats.onset import onset_rate_ratios
 from backcare_analysis.stats.verdicts import VERDICTS, Minimums
 from backcare_analysis.synthetic.calibration import STRONG_EFFECTS, Setting, simulate_log
 

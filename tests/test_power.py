@@ -10,7 +10,7 @@ import pytest
 
 from backcare_analysis.panel import daily_panel
 from backcare_analysis.schema import AnalysisError
-from backcare_analysis.stats.models import onset_rate_ratios
+from backcare_analysis.stats.onset import onset_rate_ratios
 from backcare_analysis.stats.power import (
     min_detectable_ratio,
     onsets_needed,

@@ -9,14 +9,9 @@ import pytest
 from scipy import stats
 
 from backcare_analysis.schema import Log, conform, empty_table
-from backcare_analysis.stats.recovery import (
-    CAVEAT,
-    analyse_self_experiment,
-    compare_treatments,
-    episode_treatments,
-    recurrence,
-    self_experiment_schedule,
-)
+from backcare_analysis.stats.experiments import analyse_self_experiment, self_experiment_schedule
+from backcare_analysis.stats.recurrence import recurrence
+from backcare_analysis.stats.treatments import CAVEAT, compare_treatments, episode_treatments
 
 
 def make_log(rows: list[tuple[str, float, float, str]], last_day: str) -> Log:

@@ -8,18 +8,16 @@ import numpy as np
 import pytest
 
 from backcare_analysis.schema import TRIGGER_COLUMNS
+from backcare_analysis.stats.triggers import TRIGGERS, unit_label, window_label
 from backcare_analysis.stats.verdicts import (
     DEFAULT_MINIMUMS,
     MIN_AT_RISK_DAYS,
     MIN_ONSETS,
-    TRIGGERS,
     VERDICTS,
     benjamini_hochberg,
     describe_effect,
-    unit_label,
     verdict,
     verdicts,
-    window_label,
 )
 
 

@@ -27,13 +27,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..schema import AnalysisError, Log
-from .models import check_panel, resolve_exposures
-from .verdicts import (
-    DEFAULT_MINIMUMS,
-    TRIGGERS,
-    Minimums,
-    describe_effect,
-)
+from .design import check_panel, resolve_exposures
+from .triggers import TRIGGERS
+from .verdicts import DEFAULT_MINIMUMS, Minimums, describe_effect
 
 #: Triggers tested by default: the transient ones, whose default window is the previous day.
 TRANSIENT_TRIGGERS: Final = tuple(t for t, s in TRIGGERS.items() if s.exposure == "lag1")
@@ -75,7 +71,7 @@ def crossover_sets(
         such as ``"lag2"`` or ``"mean7d"``.
     units
         Trigger -> reporting unit in the trigger's own unit (defaults as in
-        :func:`~backcare_analysis.stats.models.onset_rate_ratios`).
+        :func:`~backcare_analysis.stats.onset.onset_rate_ratios`).
 
     Returns
     -------
@@ -298,7 +294,7 @@ def case_crossover(
         ``"previous day"`` or a panel suffix (``"lag2"``, ``"mean7d"``).
     units
         Trigger -> reporting unit, as in
-        :func:`~backcare_analysis.stats.models.onset_rate_ratios`.
+        :func:`~backcare_analysis.stats.onset.onset_rate_ratios`.
     alpha
         Two-sided level of the intervals and false discovery rate of the verdicts.
     minimums
@@ -391,7 +387,8 @@ def case_crossover(
 
 
 def _table(fits: pd.DataFrame, *, suffix: str, alpha: float) -> pd.DataFrame:
-    from .verdicts import wald_columns, window_label
+    from .triggers import window_label
+    from .verdicts import wald_columns
 
     out = pd.DataFrame(
         {

@@ -5,7 +5,7 @@ exercise less and stretch as treatment on a spasm day), so same-day correlations
 measure the effect of pain on behaviour. :func:`trigger_correlations` shows them next to
 the previous-day correlation and flags where the two disagree. It is descriptive only:
 no adjustment, no multiplicity control, no verdicts; use
-:func:`~backcare_analysis.stats.models.onset_rate_ratios` for those.
+:func:`~backcare_analysis.stats.onset.onset_rate_ratios` for those.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..schema import TRIGGER_COLUMNS, AnalysisError
-from .models import check_panel
+from .design import check_panel
 from .verdicts import Minimums
 
 Outcome = Literal["onset", "pain"]

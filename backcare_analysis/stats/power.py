@@ -16,7 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..schema import AnalysisError
-from .verdicts import TRIGGERS, Direction
+from .triggers import TRIGGERS, Direction
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -211,7 +211,7 @@ def what_it_would_take(
     panel
         The daily panel the table was computed from (for the weeks logged).
     table
-        A result of :func:`~backcare_analysis.stats.models.onset_rate_ratios`.
+        A result of :func:`~backcare_analysis.stats.onset.onset_rate_ratios`.
     target_rr
         Ratio per reporting unit to detect: one for all triggers, or per trigger. By
         default the published effect where one exists (exercise RR 0.65 per 30 min a day;

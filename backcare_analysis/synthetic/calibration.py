@@ -20,8 +20,10 @@ import numpy as np
 import pandas as pd
 
 from ..schema import AnalysisError, Log
-from ..stats.models import SEType, fit_onset_models
-from ..stats.verdicts import TRIGGERS, VERDICTS, benjamini_hochberg, verdicts
+from ..stats.glm import SEType
+from ..stats.onset import fit_onset_models
+from ..stats.triggers import TRIGGERS
+from ..stats.verdicts import VERDICTS, benjamini_hochberg, verdicts
 from .person import NULL_EFFECTS, Person, simulate_person
 
 #: Units in which sample.simulate_person plants each effect (see its module docstring).
@@ -311,7 +313,7 @@ def run_calibration(
         replicate number (:func:`person_seed`).
     models
         Label -> keyword arguments of
-        :func:`~backcare_analysis.stats.models.fit_onset_models` (``adjust``, ``penalty``,
+        :func:`~backcare_analysis.stats.onset.fit_onset_models` (``adjust``, ``penalty``,
         ``model``) for each rate-ratio analysis to evaluate; by default one, ``{"default":
         {}}``.
     se_types

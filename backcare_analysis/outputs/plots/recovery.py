@@ -31,7 +31,7 @@ def plot_time_to_next(log: Log, *, ax: Axes | None = None, **kwargs: Any) -> Axe
         Share of gaps still without a new episode against days, with a pointwise 95% band;
         the last gap is censored at the end of the log.
     """
-    from ...stats.recovery import recurrence_gaps
+    from ...stats.recurrence import recurrence_gaps
 
     gaps = recurrence_gaps(log)
     ax = new_axes(ax, figsize=(7, 4))
@@ -65,7 +65,7 @@ def plot_episode_durations(
         Share of episodes still going against hours, one curve per group with a 95% band.
         Descriptive only: worse episodes tend to get more treatment.
     """
-    from ...stats.recovery import episode_treatments
+    from ...stats.treatments import episode_treatments
 
     table = episode_treatments(log)
     table = table.loc[table["treatments_recorded"] & table["duration_h"].notna()]

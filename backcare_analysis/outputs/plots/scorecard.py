@@ -58,7 +58,7 @@ def plot_rate_ratios(table: pd.DataFrame, *, ax: Axes | None = None, **kwargs: A
     Parameters
     ----------
     table
-        The table from :func:`~backcare_analysis.stats.models.onset_rate_ratios` or
+        The table from :func:`~backcare_analysis.stats.onset.onset_rate_ratios` or
         :func:`~backcare_analysis.stats.casecrossover.case_crossover`.
     ax
         Axes to draw on; a new figure when None.
