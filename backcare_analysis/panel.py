@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .episodes import episode_days
-from .schema import TRIGGER_COLUMNS, AnalysisError, Log
+from .schema import TAG_TRIGGER_COLUMNS, TRIGGER_COLUMNS, AnalysisError, Log
 
 #: Triggers that act as habits: their rolling mean over prior days is the natural exposure.
 HABIT_TRIGGERS: tuple[str, ...] = ("exercise_min", "steps_count", "stretching_min", "water_ml")
@@ -45,7 +45,8 @@ def daily_panel(
         began on an earlier day is still going), ``at_risk`` (logged and not in an
         episode), ``onsets_n`` (episodes starting that day), ``onset`` (1/0 on at-risk
         days, missing otherwise), ``prev_day_in_episode``, ``pain_max_0_10``, every
-        trigger of :data:`~backcare_analysis.schema.TRIGGER_COLUMNS`, and the lagged and
+        trigger of :data:`~backcare_analysis.schema.TRIGGER_COLUMNS` and
+        :data:`~backcare_analysis.schema.TAG_TRIGGER_COLUMNS`, and the lagged and
         rolling copies named above. Days nobody logged stay missing, never zero.
 
     Raises
@@ -93,7 +94,7 @@ def daily_panel(
     panel["pain_max_0_10"] = values["pain_max_0_10"].reset_index(drop=True)
 
     lagged: dict[str, pd.Series] = {}
-    for trigger in TRIGGER_COLUMNS:
+    for trigger in (*TRIGGER_COLUMNS, *TAG_TRIGGER_COLUMNS):
         series = values[trigger].astype("Float64").reset_index(drop=True)
         panel[trigger] = values[trigger].reset_index(drop=True)
         for k in lags:

@@ -65,6 +65,17 @@ TRIGGER_COLUMNS: Final[Mapping[str, str]] = {
     "posture_0_10": "self-rated posture, 0 (poor) to 10 (good)",
 }
 
+#: Day-level exposures from a diary's tags (Bearable factors, Daylio activities, Flaredown
+#: tags; see ``readers/tagmap.py``): True on a day the tag was logged, False on a day the
+#: diary was kept without it, missing when nothing was logged. ``heavy_lifting`` above is
+#: filled the same way when no other source records it.
+TAG_TRIGGER_COLUMNS: Final[Mapping[str, str]] = {
+    "exercise_day": "a day with exercise or a walk logged as a tag (yes/no)",
+    "stretching_day": "a day with stretching, yoga, pilates or physio exercises logged (yes/no)",
+    "sitting_day": "a day of long sitting logged as a tag (sedentary, desk day, long drive)",
+    "activity_level_0_3": "activity level logged as a tag: 0 sedentary to 3 highly active",
+}
+
 #: Column -> pandas dtype of the daily table.
 DAILY_COLUMNS: Final[Mapping[str, str]] = {
     "date": "datetime64[us]",
@@ -82,6 +93,10 @@ DAILY_COLUMNS: Final[Mapping[str, str]] = {
     "sleep_h": "Float64",
     "heavy_lifting": "boolean",
     "posture_0_10": "Float64",
+    "exercise_day": "boolean",
+    "stretching_day": "boolean",
+    "sitting_day": "boolean",
+    "activity_level_0_3": "Float64",
 }
 
 #: Plausible range of each numeric daily column; values outside are rejected, not clipped.
@@ -95,6 +110,7 @@ DAILY_RANGES: Final[Mapping[str, tuple[float, float]]] = {
     "water_ml": (0, 15_000),
     "sleep_h": (0, 24),
     "posture_0_10": (0, 10),
+    "activity_level_0_3": (0, 3),
 }
 
 # --- rejected rows and provenance --------------------------------------------------------
@@ -107,11 +123,18 @@ REJECTED_COLUMNS: Final[Mapping[str, str]] = {
     "raw": "str",
 }
 
+#: Input rows the analysis does not use although nothing is wrong with them (a tracker's
+#: Mood or Gratitudes rows, say): accounted for, and kept apart from rejected rows.
+NOT_ANALYSED_COLUMNS: Final[Mapping[str, str]] = REJECTED_COLUMNS
+
+#: One row per input file. For every file ``rows_used + rows_not_analysed + rows_rejected
+#: == rows_read``: nothing disappears silently.
 PROVENANCE_COLUMNS: Final[Mapping[str, str]] = {
     "file": "str",
     "source": "str",
     "rows_read": "Int64",
     "rows_used": "Int64",
+    "rows_not_analysed": "Int64",
     "rows_rejected": "Int64",
     "note": "str",
 }
@@ -132,7 +155,7 @@ TAG_COLUMNS: Final[Mapping[str, str]] = {
     "source_line": "Int64",
 }
 
-TableName = Literal["episodes", "daily", "rejected", "provenance", "tags"]
+TableName = Literal["episodes", "daily", "rejected", "provenance", "tags", "not_analysed"]
 
 _TABLES: Final[Mapping[str, Mapping[str, str]]] = {
     "episodes": EPISODE_COLUMNS,
@@ -140,6 +163,7 @@ _TABLES: Final[Mapping[str, Mapping[str, str]]] = {
     "rejected": REJECTED_COLUMNS,
     "provenance": PROVENANCE_COLUMNS,
     "tags": TAG_COLUMNS,
+    "not_analysed": NOT_ANALYSED_COLUMNS,
 }
 
 
@@ -157,7 +181,8 @@ def empty_table(name: TableName) -> pd.DataFrame:
     Parameters
     ----------
     name
-        ``"episodes"``, ``"daily"``, ``"rejected"``, ``"provenance"`` or ``"tags"``.
+        ``"episodes"``, ``"daily"``, ``"rejected"``, ``"provenance"``, ``"tags"`` or
+        ``"not_analysed"``.
 
     Returns
     -------
@@ -223,6 +248,10 @@ class Log:
         nothing a tracker recorded is lost, even where it maps to no trigger value.
     parameters
         Parameters of the rules used while reading (for example the episode threshold).
+    not_analysed
+        Input rows that were read but that no analysis uses (a tracker's Mood rows, say),
+        with file, line and what they were (:data:`NOT_ANALYSED_COLUMNS`): accounted for,
+        and kept apart from :attr:`rejected`, which holds rows that were wrong.
     """
 
     episodes: pd.DataFrame
@@ -231,9 +260,10 @@ class Log:
     provenance: pd.DataFrame
     tags: pd.DataFrame = field(default_factory=lambda: empty_table("tags"))
     parameters: Mapping[str, object] = field(default_factory=dict)
+    not_analysed: pd.DataFrame = field(default_factory=lambda: empty_table("not_analysed"))
 
     def __post_init__(self) -> None:
-        for name in ("episodes", "daily", "rejected", "provenance", "tags"):
+        for name in ("episodes", "daily", "rejected", "provenance", "tags", "not_analysed"):
             frame = getattr(self, name)
             expected = list(_TABLES[name])
             if list(frame.columns) != expected:

@@ -82,7 +82,7 @@ def test_older_eight_column_export_with_ticks_only(tmp_path: Path) -> None:
     assert log.daily["pain_max_0_10"].isna().all()
 
 
-def test_activity_map_and_pain_scales_options(tmp_path: Path) -> None:
+def test_tag_map_and_pain_scales_options(tmp_path: Path) -> None:
     text = (
         HEADER_9
         + '2024-02-02,x,x,20:00,meh,"sore back | moving boxes","Back: 4","",""\n'
@@ -91,14 +91,14 @@ def test_activity_map_and_pain_scales_options(tmp_path: Path) -> None:
     path = write(tmp_path, text)
     log = read_log(
         path,
-        activity_map={"Sore back": "back_pain", "moving boxes": "heavy_lifting"},
+        tag_map={"Sore back": "back_pain", "moving boxes": "heavy_lifting"},
         pain_scales={"back": 5},
     )
     assert log.episodes["peak_severity_0_10"].tolist() == [8.0]
     assert log.daily["heavy_lifting"].tolist() == [False, True]
     assert log.parameters["daylio_pain_scales"] == {"back": 5.0}
     with pytest.raises(LogFormatError, match="'sideways' is not a known meaning"):
-        read_log(path, activity_map={"work": "sideways"})
+        read_log(path, tag_map={"work": "sideways"})
 
 
 def test_bad_entries_are_rejected_with_reasons(tmp_path: Path) -> None:

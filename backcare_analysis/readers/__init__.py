@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from .registry import (
     detect,
     format_by_name,
 )
+from .tagmap import with_tag_days
 
 __all__ = ["FORMATS", "Format", "SourceName", "combine_logs", "read_log"]
 
@@ -42,6 +43,7 @@ def read_log(
     *,
     source: SourceName | None = None,
     progress: bool = False,
+    tag_map: Mapping[str, str | Sequence[str]] | None = None,
     **options: Any,
 ) -> Log:
     """Read one or several exported logs into one :class:`~backcare_analysis.schema.Log`.
@@ -55,6 +57,10 @@ def read_log(
         Force one format instead of detecting each file's format from its content.
     progress
         Show a progress bar on large inputs.
+    tag_map
+        Additions and overrides to the meaning of tags (``{"Dota": "sitting"}``); see
+        :data:`~backcare_analysis.readers.tagmap.DEFAULT_TAG_KINDS`. Recorded in
+        ``log.parameters["tag_map"]``.
     **options
         Passed to the format's reader (for example the episode rule's parameters).
 
@@ -96,7 +102,8 @@ def read_log(
                 raise LogFormatError(describe_unknown(head))
             skipped.append(str(file))
             continue
-        logs.append(fmt.read(file, {"progress": progress, **options}))
+        read_options = {"progress": progress, "tag_map": tag_map, **options}
+        logs.append(with_tag_days(fmt.read(file, read_options), tag_map=tag_map))
     if not logs:
         raise LogFormatError(
             "no supported export found in " + ", ".join(map(str, paths)) + f" (skipped: {skipped})"

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Final, Literal, get_args
+from typing import Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -23,40 +23,20 @@ from .. import schema
 from ..episodes import RATING_COLUMNS, episode_days, episodes_from_ratings
 from ..schema import DAILY_COLUMNS, DAILY_RANGES, LogFormatError, conform, empty_table
 from ._common import Rejections
+from .tagmap import DEFAULT_TAG_KINDS, TAG_KINDS, TagKind, kind_of, tag_kinds
+
+__all__ = [
+    "DEFAULT_TAG_KINDS",
+    "TAG_KINDS",
+    "TagKind",
+    "kind_of",
+    "tag_kinds",
+]
 
 #: Reasons of rows deliberately left out (a category the analysis does not use) start
 #: with this, so ``log.rejected[~log.rejected.reason.str.startswith(NOT_ANALYSED)]`` lists
 #: only the rows that are wrong.
 NOT_ANALYSED: Final = "not analysed: "
-
-TagKind = Literal[
-    "", "back_pain", "leg_pain", "heavy_lifting", "stretching", "walking", "exercise",
-    "activity_level", "treatment",
-]  # fmt: skip
-TAG_KINDS: Final = tuple(k for k in get_args(TagKind) if k)
-
-#: Tags (Bearable factors, Daylio activities, Flaredown tags) whose meaning the readers
-#: know, lowercased. Only ``back_pain`` (an episode tick), ``heavy_lifting`` (the daily
-#: yes/no trigger) and ``treatment`` (attached to the episode of that day) change the log;
-#: the other kinds are labels in the tags table, because a tag says neither how long nor
-#: how hard (no minutes or hours are invented from them).
-_KIND_NAMES: Final[Mapping[TagKind, str]] = {
-    "back_pain": "back pain|lower back pain|low back pain|back spasm|back spasms|"
-    "lower back spasm|backache",
-    # A warning sign: flagged in red_flags and marked on the episode covering that day.
-    "leg_pain": "sciatica|leg pain|pain down my leg|numbness|numb leg|tingling|pins and needles",
-    "heavy_lifting": "heavy lifting|lifting|lifted something heavy|moving house|moving furniture",
-    "stretching": "stretching|stretch|yoga|core & yoga|pilates",
-    "walking": "walk|walking|hike|hiking",
-    "exercise": "run|running|cycling|indoor cycling|swimming|gym|workout|exercise|sport|"
-    "sports|weights|weight lifting|weightlifting|weight training|strength training",
-    "activity_level": "sedentary|low activity|moderately active|highly active",
-    "treatment": "ice|ice pack|cold pack|heat|heating pad|heat pad|hot bath|hot shower|"
-    "ibuprofen|naproxen|muscle relaxant|massage|bed rest",
-}
-DEFAULT_TAG_KINDS: Final[Mapping[str, TagKind]] = {
-    name: kind for kind, names in _KIND_NAMES.items() for name in names.split("|")
-}
 
 #: Columns of the tidy tags table returned by each reader's ``read_tags``.
 TAG_COLUMNS: Final = schema.TAG_COLUMNS
@@ -119,24 +99,6 @@ def location_of(name: str) -> str:
         if re.search(rf"\b{word}\b", folded):
             return location
     return folded or "back"
-
-
-def tag_kinds(overrides: Mapping[str, str] | None, *, option: str) -> dict[str, TagKind]:
-    """The default tag meanings updated with a user's ``overrides`` (keys any case)."""
-    kinds: dict[str, TagKind] = dict(DEFAULT_TAG_KINDS)
-    for key, kind in (overrides or {}).items():
-        if kind not in get_args(TagKind):
-            raise LogFormatError(
-                f"{option}[{key!r}]={kind!r} is not a known meaning; use one of "
-                f"{', '.join(repr(k) for k in TAG_KINDS)} or '' (keep as a plain tag)"
-            )
-        kinds[_fold(key)] = kind  # type: ignore[assignment]
-    return kinds
-
-
-def kind_of(tag: str, kinds: Mapping[str, TagKind]) -> TagKind:
-    """The meaning of one tag, ``""`` when unknown."""
-    return kinds.get(_fold(tag), "")
 
 
 def header_columns(first_line: str, delimiter: str) -> list[str]:

@@ -144,7 +144,7 @@ class _State:
 
     path: Path
     symptoms: frozenset[str]
-    kinds: Mapping[str, TagKind]
+    kinds: Mapping[str, tuple[TagKind, ...]]
     days: set[datetime] = field(default_factory=set)
     symptom_days: set[datetime] = field(default_factory=set)
     unknown_days: set[datetime] = field(default_factory=set)
@@ -276,7 +276,7 @@ def _parse(
     threshold_0_10: float,
     gap_h: float,
     symptoms: Sequence[str] | str,
-    factor_map: Mapping[str, str] | None,
+    tag_map: Mapping[str, str] | None,
 ) -> tuple[Log, pd.DataFrame]:
     text, encoding = read_text(path)
     text = text.lstrip("\ufeff")
@@ -288,7 +288,7 @@ def _parse(
     state = _State(
         path,
         frozenset(" ".join(s.lower().split()) for s in names),
-        tag_kinds(factor_map, option="factor_map"),
+        tag_kinds(tag_map, option="tag_map"),
     )
     rejections = Rejections(SOURCE, str(path))
     every = list(csv_records(text, delimiter=delimiter))
@@ -365,7 +365,7 @@ def read(
     threshold_0_10: float = DEFAULT_THRESHOLD_0_10,
     gap_h: float = DEFAULT_GAP_H,
     symptoms: Sequence[str] = DEFAULT_SYMPTOMS,
-    factor_map: Mapping[str, str] | None = None,
+    tag_map: Mapping[str, str] | None = None,
 ) -> Log:
     """Read a Bearable CSV export.
 
@@ -381,7 +381,7 @@ def read(
         after ``gap_h`` hours without one starts an episode.
     symptoms
         Symptom names (any case) that are lower back pain; :data:`DEFAULT_SYMPTOMS`.
-    factor_map
+    tag_map
         Extra or changed tag meanings, ``{"Deadlifts": "heavy_lifting"}``; see
         :data:`~backcare_analysis.readers._tracker_common.DEFAULT_TAG_KINDS`.
 
@@ -407,7 +407,7 @@ def read(
     """
     del progress
     log, tags = _parse(
-        path, threshold_0_10=threshold_0_10, gap_h=gap_h, symptoms=symptoms, factor_map=factor_map
+        path, threshold_0_10=threshold_0_10, gap_h=gap_h, symptoms=symptoms, tag_map=tag_map
     )
     return replace(log, tags=tags)
 
@@ -416,7 +416,7 @@ def read_tags(
     path: Path,
     *,
     symptoms: Sequence[str] = DEFAULT_SYMPTOMS,
-    factor_map: Mapping[str, str] | None = None,
+    tag_map: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """The tags of a Bearable export (factors, sleep and food factors, meds), one per row.
 
@@ -435,5 +435,5 @@ def read_tags(
         threshold_0_10=DEFAULT_THRESHOLD_0_10,
         gap_h=DEFAULT_GAP_H,
         symptoms=symptoms,
-        factor_map=factor_map,
+        tag_map=tag_map,
     )[1]

@@ -178,4 +178,7 @@ def combine_logs(logs: Sequence[Log], *, skipped: Sequence[str] = ()) -> Log:
         provenance=conform(pd.concat(provenance, ignore_index=True), "provenance"),
         tags=tags,
         parameters=parameters,
+        not_analysed=conform(
+            pd.concat([log.not_analysed for log in logs], ignore_index=True), "not_analysed"
+        ),
     )

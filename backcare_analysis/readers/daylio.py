@@ -102,7 +102,7 @@ def _parse(
     *,
     threshold_0_10: float,
     gap_h: float,
-    activity_map: Mapping[str, str] | None,
+    tag_map: Mapping[str, str] | None,
     pain_scales: Mapping[str, float] | None,
 ) -> tuple[Log, pd.DataFrame]:
     text, encoding = read_text(path)
@@ -117,7 +117,7 @@ def _parse(
             "writes an ISO full_date column"
         )
     check_header(path, columns, _REQUIRED, app="Daylio", expected=",".join(COLUMNS_NEW))
-    kinds = tag_kinds(activity_map, option="activity_map")
+    kinds = tag_kinds(tag_map, option="tag_map")
     scales_top = {_fold(k): float(v) for k, v in (pain_scales or DEFAULT_PAIN_SCALES).items()}
     rejections = Rejections(SOURCE, str(path))
     every = list(csv_records(text, delimiter=delimiter))
@@ -244,7 +244,7 @@ def _parse(
             "threshold_0_10": threshold_0_10,
             "gap_h": gap_h,
             "daylio_pain_scales": dict(scales_top),
-            "daylio_back_pain_activities": sorted(k for k, v in kinds.items() if v == "back_pain"),
+            "daylio_back_pain_activities": sorted(k for k, v in kinds.items() if "back_pain" in v),
         },
     )
     return log, tags_table(tags)
@@ -256,7 +256,7 @@ def read(
     progress: bool = False,
     threshold_0_10: float = DEFAULT_THRESHOLD_0_10,
     gap_h: float = DEFAULT_GAP_H,
-    activity_map: Mapping[str, str] | None = None,
+    tag_map: Mapping[str, str] | None = None,
     pain_scales: Mapping[str, float] | None = None,
 ) -> Log:
     """Read a Daylio CSV export.
@@ -270,7 +270,7 @@ def read(
     threshold_0_10, gap_h
         The episode rule. A ``back pain`` activity without a pain scale value counts as
         pain at the threshold, with unknown severity.
-    activity_map
+    tag_map
         Extra or changed activity meanings, ``{"sore back": "back_pain", "moving boxes":
         "heavy_lifting", "hot water bottle": "treatment"}``, on top of
         :data:`~backcare_analysis.readers._tracker_common.DEFAULT_TAG_KINDS`.
@@ -303,7 +303,7 @@ def read(
         path,
         threshold_0_10=threshold_0_10,
         gap_h=gap_h,
-        activity_map=activity_map,
+        tag_map=tag_map,
         pain_scales=pain_scales,
     )
     return replace(log, tags=tags)
@@ -312,7 +312,7 @@ def read(
 def read_tags(
     path: Path,
     *,
-    activity_map: Mapping[str, str] | None = None,
+    tag_map: Mapping[str, str] | None = None,
     pain_scales: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """The activities and scale values of a Daylio export, one per row.
@@ -321,13 +321,13 @@ def read_tags(
     -------
     pandas.DataFrame
         Columns ``date``, ``time_local``, ``category`` (``activity`` or ``scale``),
-        ``tag``, ``kind`` (the activity's meaning, see ``activity_map``), ``amount`` (a
+        ``tag``, ``kind`` (the activity's meaning, see ``tag_map``), ``amount`` (a
         scale's value), ``source``, ``source_file``, ``source_line``.
     """
     return _parse(
         path,
         threshold_0_10=DEFAULT_THRESHOLD_0_10,
         gap_h=DEFAULT_GAP_H,
-        activity_map=activity_map,
+        tag_map=tag_map,
         pain_scales=pain_scales,
     )[1]

@@ -31,6 +31,7 @@ from ._tracker_common import (
     check_header,
     header_columns,
     is_lower_back,
+    kind_of,
     location_of,
     no_entries_error,
     rejection_note,
@@ -180,7 +181,9 @@ def _spread(column: pd.Series, func: Callable[[pd.Series], Any]) -> pd.Series:
 
 
 def _prepare(
-    frame: pd.DataFrame, symptoms: Sequence[str] | str | None, kinds: Mapping[str, TagKind]
+    frame: pd.DataFrame,
+    symptoms: Sequence[str] | str | None,
+    kinds: Mapping[str, tuple[TagKind, ...]],
 ) -> pd.DataFrame:
     """Classify every row: user, date, rating, tag meaning and why it is not used."""
     name, value = frame["trackable_name"], frame["trackable_value"]
@@ -197,7 +200,7 @@ def _prepare(
     out["value"] = _spread(value, lambda s: pd.to_numeric(s.str.strip(), errors="coerce"))
     out["back"] = out["type"].isin(_RATED) & _spread(name, lambda s: s.map(is_back)).astype(bool)
     out["location"] = _spread(name, lambda s: s.map(location_of))
-    out["kind"] = _spread(name, lambda s: s.map(lambda n: kinds.get(_fold(n), "")))
+    out["kind"] = _spread(name, lambda s: s.map(lambda n: kind_of(n, kinds)))
     out["kind"] = out["kind"].where(out["type"] == "tag", "")
     treatment = _spread(name, lambda s: s.map(canonical_treatment))
     is_treatment = (out["type"] == "treatment") | (out["kind"] == "treatment")

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..readers._common import provenance_row
-from ..schema import Log, conform, empty_table
+from ..schema import TAG_TRIGGER_COLUMNS, Log, conform, empty_table
 
 #: The rate ratios planted in the bundled sample, with the unit each applies to.
 SAMPLE_EFFECTS: Final[Mapping[str, float]] = {
@@ -331,7 +331,7 @@ def _write_spreadsheet(log: Log, out: Path) -> list[Path]:
     for column in ("stand_hours_count", "exercise_min", "steps_count", "stretching_min"):
         daily[column] = daily[column].astype("Int64")
     daily["water_ml"] = daily["water_ml"].astype("Int64")
-    daily = daily.drop(columns=["posture_0_10"])
+    daily = daily.drop(columns=["posture_0_10", *TAG_TRIGGER_COLUMNS])
     paths = [out / "episodes.csv", out / "daily.csv"]
     episodes.to_csv(paths[0], index=False, lineterminator="\n")
     daily.to_csv(paths[1], index=False, lineterminator="\n")
