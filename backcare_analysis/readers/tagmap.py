@@ -180,7 +180,8 @@ def with_tag_days(log: Log, *, tag_map: Mapping[str, str | Sequence[str]] | None
         ``activity_level_0_3`` (and ``heavy_lifting`` where the reader left it missing)
         filled on the days the source logged at least one tag of what the person did: True
         when a tag of that meaning was logged that day, False when other such tags were but
-        not this one, missing on days without any. ``log.parameters["tag_map"]`` records the user's mapping.
+        not this one, missing on days without any. ``log.parameters["tag_map"]``
+        records the user's mapping.
 
     Notes
     -----
