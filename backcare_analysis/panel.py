@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,11 @@ from .schema import TAG_TRIGGER_COLUMNS, TRIGGER_COLUMNS, AnalysisError, Log
 
 #: Triggers that act as habits: their rolling mean over prior days is the natural exposure.
 HABIT_TRIGGERS: tuple[str, ...] = ("exercise_min", "steps_count", "stretching_min", "water_ml")
+#: Days after an episode's last day whose behaviour still follows the pain (more sitting,
+#: less exercise, stretching as treatment): masked from exposures with the episode itself.
+AFTER_EPISODE_DAYS: Final = 3
+#: Exposure windows "any of the previous N days" built for yes/no triggers (lifting).
+ANY_WINDOWS: Final = (3,)
 
 
 def daily_panel(
@@ -20,6 +26,7 @@ def daily_panel(
     lags: Sequence[int] = (1,),
     windows: Sequence[int] = (7,),
     exclude_episode_days: bool = True,
+    after_episode_days: int = AFTER_EPISODE_DAYS,
 ) -> pd.DataFrame:
     """Build the daily panel of onsets, days at risk and exposures before onset.
 
@@ -33,8 +40,12 @@ def daily_panel(
         Rolling means over the previous ``w`` days (today excluded) for every trigger:
         ``exercise_min_mean7d``. At least half the days of the window must have a value.
     exclude_episode_days
-        Leave values measured on days inside an episode out of the rolling means, since
-        they describe the episode rather than the habit (METHODS: exposure before onset).
+        Leave values measured on days inside an episode, and on the ``after_episode_days``
+        days after it, out of every exposure (lagged copies and rolling means), since they
+        describe the episode and the recovery rather than the habit or the trigger
+        (METHODS: exposure before onset). ``False`` keeps every value.
+    after_episode_days
+        How many days after an episode's last day are masked with it (default 3).
 
     Returns
     -------
@@ -47,7 +58,13 @@ def daily_panel(
         days, missing otherwise), ``prev_day_in_episode``, ``pain_max_0_10``, every
         trigger of :data:`~backcare_analysis.schema.TRIGGER_COLUMNS` and
         :data:`~backcare_analysis.schema.TAG_TRIGGER_COLUMNS`, and the lagged and
-        rolling copies named above. Days nobody logged stay missing, never zero.
+        rolling copies named above, ``<trigger>_any3d`` (1 when a yes/no trigger was
+        logged on any of the 3 previous days, 0 when it was logged absent on at least 2 of
+        them and never present), ``episode_day`` (an onset day or a day inside an episode), ``masked`` (the day's
+        values are left out of exposures: an episode day or one of the
+        ``after_episode_days`` after it)
+        and ``masked_days_<w>d`` (how many of the previous ``w`` days a window lost to
+        masking). Days nobody logged stay missing, never zero.
 
     Raises
     ------
@@ -57,8 +74,11 @@ def daily_panel(
     Notes
     -----
     A day is at risk of a new onset when the diary covers it and no earlier episode is
-    still ongoing; the onset day itself is at risk. An episode without an end covers its
-    onset day only.
+    still ongoing, decided without looking at the outcome: an onset on a day without a
+    diary row is kept in ``onsets_n`` but that day is not at risk (counting it would make
+    every unlogged onset day a day at risk while unlogged quiet days are not, inflating
+    the onset rate). Days inside an episode count as logged (the episode covers them). An
+    episode without an end covers its onset day only.
     """
     daily = log.daily
     episodes = log.episodes
@@ -81,27 +101,50 @@ def daily_panel(
     ongoing = set(covered.loc[~covered["is_onset_day"], "date"])
     onsets_n = onsets.reindex(dates, fill_value=0).to_numpy(dtype=np.int64)
     in_episode = panel["date"].isin(ongoing).to_numpy()
-    # A day with a recorded onset is a logged day even if the diary row is missing.
-    logged = logged | (onsets_n > 0) | in_episode
+    # At risk is decided from the diary alone, never from the outcome: an onset day
+    # without a diary row is not at risk, like any other unlogged day.
     at_risk = logged & ~in_episode
+    logged = logged | in_episode
 
     panel["logged"] = logged
     panel["in_episode"] = in_episode
     panel["at_risk"] = at_risk
-    panel["onsets_n"] = pd.Series(onsets_n, dtype="Int64").where(logged, pd.NA)
+    panel["onsets_n"] = pd.Series(onsets_n, dtype="Int64").where(logged | (onsets_n > 0), pd.NA)
     panel["onset"] = pd.Series((onsets_n > 0).astype(np.int64), dtype="Int64").where(at_risk, pd.NA)
     panel["prev_day_in_episode"] = np.concatenate([[False], in_episode[:-1]])
     panel["pain_max_0_10"] = values["pain_max_0_10"].reset_index(drop=True)
 
+    # The onset day belongs to its episode: its behaviour already follows the pain.
+    episode_day = pd.Series(in_episode | (onsets_n > 0))
+    panel["episode_day"] = episode_day.to_numpy(dtype=bool)
+    episode_or_after = episode_day.copy()
+    for k in range(1, after_episode_days + 1):
+        episode_or_after |= episode_day.shift(k, fill_value=False)
+    masked = episode_or_after.to_numpy(dtype=bool) if exclude_episode_days else np.zeros(
+        len(panel), dtype=bool
+    )
+    panel["masked"] = masked
     lagged: dict[str, pd.Series] = {}
+    for w in windows:
+        lagged[f"masked_days_{w}d"] = (
+            pd.Series(masked.astype(np.int64)).shift(1).rolling(w, min_periods=1).sum()
+        ).fillna(0).astype("int64")
     for trigger in (*TRIGGER_COLUMNS, *TAG_TRIGGER_COLUMNS):
         series = values[trigger].astype("Float64").reset_index(drop=True)
         panel[trigger] = values[trigger].reset_index(drop=True)
+        kept = series.mask(pd.Series(masked))
         for k in lags:
-            lagged[f"{trigger}_lag{k}"] = series.shift(k)
-        habit = series.mask(pd.Series(in_episode)) if exclude_episode_days else series
+            lagged[f"{trigger}_lag{k}"] = kept.shift(k)
         for w in windows:
             lagged[f"{trigger}_mean{w}d"] = (
-                habit.astype("float64").shift(1).rolling(w, min_periods=(w + 1) // 2).mean()
+                kept.astype("float64").shift(1).rolling(w, min_periods=(w + 1) // 2).mean()
             ).astype("Float64")
+        if trigger == "heavy_lifting":
+            for w in ANY_WINDOWS:
+                prior = kept.astype("float64").shift(1).rolling(w, min_periods=1)
+                seen = prior.count()
+                any_w = (prior.max() > 0).astype("float64")
+                lagged[f"{trigger}_any{w}d"] = (
+                    any_w.where((any_w > 0) | (seen >= (w + 1) // 2))
+                ).astype("Float64")
     return pd.concat([panel, pd.DataFrame(lagged)], axis=1)

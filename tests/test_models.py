@@ -52,7 +52,7 @@ def lifting_panel() -> pd.DataFrame:
     onset = np.zeros(80, dtype=int)
     onset[np.flatnonzero(exposed == 1)[:4]] = 1
     onset[np.flatnonzero(exposed == 0)[:6]] = 1
-    return make_panel(onset.tolist(), {"heavy_lifting_lag1": exposed.tolist()})
+    return make_panel(onset.tolist(), {"heavy_lifting_any3d": exposed.tolist()})
 
 
 def test_poisson_rate_ratio_of_a_binary_exposure_is_the_ratio_of_crude_rates() -> None:
@@ -60,16 +60,19 @@ def test_poisson_rate_ratio_of_a_binary_exposure_is_the_ratio_of_crude_rates() -
     row = table.iloc[0]
     # (4 / 20) / (6 / 60) = 2.0; SE(log RR) = sqrt(1/4 - 1/20 + 1/6 - 1/60) = sqrt(0.35)
     # because the model-based variance uses the Bernoulli variance mu (1 - mu).
+    # The reported SE carries the small-sample factor sqrt(n / (n - 3)) for n = 10 onsets.
     assert row["rate_ratio"] == pytest.approx(2.0, rel=1e-9)
-    assert row["se_log_rr"] == pytest.approx(math.sqrt(0.35), rel=1e-9)
+    se = math.sqrt(0.35) * math.sqrt(10 / 7)
+    assert row["se_inflation"] == pytest.approx(math.sqrt(10 / 7), rel=1e-12)
+    assert row["se_log_rr"] == pytest.approx(se, rel=1e-9)
     z = 1.959963984540054
-    assert row["ci_low"] == pytest.approx(2.0 * math.exp(-z * math.sqrt(0.35)), rel=1e-9)
-    assert row["p_val"] == pytest.approx(math.erfc(math.log(2) / math.sqrt(0.35) / math.sqrt(2)))
+    assert row["ci_low"] == pytest.approx(2.0 * math.exp(-z * se), rel=1e-9)
+    assert row["p_val"] == pytest.approx(math.erfc(math.log(2) / se / math.sqrt(2)))
     assert row["n_days"] == 80
     assert row["n_onsets"] == 10
     assert row["unit"] == "yes vs no"
-    assert row["exposure"] == "heavy_lifting_lag1"
-    assert row["window"] == "previous day"
+    assert row["exposure"] == "heavy_lifting_any3d"
+    assert row["window"] == "any of previous 3 days"
     assert row["verdict"] == "inconclusive"
     assert row["q_val"] == pytest.approx(row["p_val"])
 
@@ -81,7 +84,7 @@ def test_logistic_model_gives_the_crude_odds_ratio() -> None:
     # (4 / 16) / (6 / 54) = 2.25; SE = sqrt(1/4 + 1/16 + 1/6 + 1/54).
     assert table.loc[0, "measure"] == "odds ratio"
     assert table.loc[0, "rate_ratio"] == pytest.approx(2.25, rel=1e-9)
-    se = math.sqrt(1 / 4 + 1 / 16 + 1 / 6 + 1 / 54)
+    se = math.sqrt(1 / 4 + 1 / 16 + 1 / 6 + 1 / 54) * math.sqrt(10 / 7)
     assert table.loc[0, "se_log_rr"] == pytest.approx(se, rel=1e-9)
 
 
@@ -150,6 +153,9 @@ def test_table_on_a_simulated_person(sample_panel: pd.DataFrame) -> None:
         "min_detectable_rr",
         "target_rr",
         "weeks_needed",
+        "power_at_target",
+        "se_inflation",
+        "measured_by",
         "adjusted_for",
         "description",
     ]
@@ -195,7 +201,7 @@ def test_unknown_trigger_and_adjustment_are_refused(sample_panel: pd.DataFrame) 
     with pytest.raises(AnalysisError, match="unknown triggers"):
         onset_rate_ratios(sample_panel, triggers=["coffee_cups"])
     with pytest.raises(AnalysisError, match="unknown adjustments"):
-        onset_rate_ratios(sample_panel, adjust=("season",))  # type: ignore[arg-type]
+        onset_rate_ratios(sample_panel, adjust=("moon",))  # type: ignore[arg-type]
 
 
 def test_panel_with_no_onsets_is_refused() -> None:

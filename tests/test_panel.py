@@ -67,8 +67,14 @@ def test_unlogged_day_stays_missing() -> None:
 
 def test_lags_and_rolling_means_exclude_today_and_episode_days(log: Log) -> None:
     panel = daily_panel(log, lags=(1, 2), windows=(3,))
-    assert panel["sitting_h_lag1"].tolist()[:4] == [pd.NA, 1.0, 2.0, 3.0]
+    # The 3rd is an onset day: it and every day to the 8th (episode, then 3 days after)
+    # are masked from exposures, so the 4th has no previous-day value (issue 13).
+    assert panel["masked"].tolist() == [False, False] + [True] * 6
+    assert panel["sitting_h_lag1"].tolist()[:4] == [pd.NA, 1.0, 2.0, pd.NA]
     assert panel["sitting_h_lag2"].iloc[3] == 2.0
+    assert panel["masked_days_3d"].tolist() == [0, 0, 0, 1, 2, 3, 3, 3]
+    unmasked = daily_panel(log, lags=(1,), after_episode_days=0)
+    assert unmasked["masked"].tolist() == [False, False, True, True, True, False, False, True]
     # On the 7th the 3-day window is the 4th-6th: the 4th unlogged, the 5th in an episode,
     # so only the 6th counts; 1 of 3 days is below the half-window minimum (2).
     assert pd.isna(panel["sitting_h_mean3d"].iloc[6])
@@ -87,3 +93,25 @@ def test_panel_does_not_mutate_the_log(log: Log) -> None:
     before = log.daily.copy()
     daily_panel(log)
     pd.testing.assert_frame_equal(log.daily, before)
+
+
+def test_onset_day_without_diary_row_is_not_at_risk() -> None:
+    # Days at risk are decided from the diary alone (issue 13): the onset on the 2nd has
+    # no diary row, so the 2nd is not at risk, like the unlogged 4th.
+    daily = [{"date": f"2025-01-0{d}", "sitting_h": 5.0} for d in (1, 3, 5)]
+    episodes = [{"start_local": "2025-01-02 09:00", "end_local": "2025-01-02 18:00"}]
+    panel = daily_panel(make_log(daily, episodes))
+    assert panel["at_risk"].tolist() == [True, False, True, False, True]
+    assert panel["onsets_n"].iloc[1] == 1
+    assert pd.isna(panel["onset"].iloc[1])
+
+
+def test_lifting_any_of_previous_three_days() -> None:
+    lifted = {3}
+    daily = [{"date": f"2025-01-{d:02d}", "heavy_lifting": d in lifted} for d in range(1, 11)]
+    panel = daily_panel(make_log(daily, []))
+    # Lifting on the 3rd counts for the 4th, 5th and 6th; the 1st has no previous day and
+    # the 2nd only one (a "no" needs at least 2 of the 3 days logged).
+    values = panel["heavy_lifting_any3d"]
+    assert values.iloc[:2].isna().all()
+    assert values.iloc[2:].tolist() == [0, 1, 1, 1, 0, 0, 0, 0]

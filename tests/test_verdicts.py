@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from backcare_analysis.schema import TRIGGER_COLUMNS
+from backcare_analysis.schema import TAG_TRIGGER_COLUMNS, TRIGGER_COLUMNS
 from backcare_analysis.stats.triggers import TRIGGERS, unit_label, window_label
 from backcare_analysis.stats.verdicts import (
     DEFAULT_MINIMUMS,
@@ -26,7 +26,8 @@ def test_vocabulary_is_exactly_the_four_verdicts() -> None:
 
 
 def test_every_schema_trigger_has_a_claim() -> None:
-    assert set(TRIGGERS) == set(TRIGGER_COLUMNS)
+    # Every schema trigger has a claim; the tag exposures are further measures of them.
+    assert set(TRIGGERS) == set(TRIGGER_COLUMNS) | set(TAG_TRIGGER_COLUMNS)
     assert TRIGGERS["sitting_h"].expected == "raises"
     assert TRIGGERS["heavy_lifting"].expected == "raises"
     for lowers in ("exercise_min", "stretching_min", "stand_hours_count", "water_ml"):
@@ -142,8 +143,10 @@ def test_plain_language_for_habits_binary_and_odds() -> None:
     assert "0.55 times as likely (0.40 to 0.80)" in habit
     lifting = describe_effect("heavy_lifting", 3.0, 1.4, 6.2, measure="odds ratio")
     assert lifting == (
-        "On days after you lifted something heavy, the odds of a new spasm were 3.0 times as "
-        "high as after days without (1.4 to 6.2)."
+        "In the 3 days after you lifted something heavy, the odds of a new spasm were 3.0 times "
+        "as high as after days without (1.4 to 6.2)."
     )
+    tags = describe_effect("exercise_day", 0.8, 0.6, 1.1)
+    assert tags.startswith("When over the previous 7 days you exercised on 1 more day a week,")
     missing = describe_effect("posture_0_10", math.nan, math.nan, math.nan, reason="not logged")
     assert missing == "Not enough data to check that good posture prevents spasms: not logged."

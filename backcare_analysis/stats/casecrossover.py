@@ -31,8 +31,13 @@ from .design import check_panel, resolve_exposures
 from .triggers import TRIGGERS
 from .verdicts import DEFAULT_MINIMUMS, Minimums, describe_effect
 
-#: Triggers tested by default: the transient ones, whose default window is the previous day.
-TRANSIENT_TRIGGERS: Final = tuple(t for t, s in TRIGGERS.items() if s.exposure == "lag1")
+#: Triggers tested by default: the transient ones, whose default window is the previous day
+#: (or any of the previous 3 days: lifting, tested here on the previous day).
+TRANSIENT_TRIGGERS: Final = tuple(
+    t
+    for t, s in TRIGGERS.items()
+    if (s.exposure == "lag1" or s.exposure.startswith("any")) and s.measured_by != "diary tags"
+)
 
 #: Columns of a matched-set table (see :func:`crossover_sets`).
 SET_COLUMNS: Final = ("set_id", "date", "case", "trigger", "exposure", "unit", "scale", "value")
@@ -44,7 +49,7 @@ FloatArray = npt.NDArray[np.float64]
 
 def _hazard_suffix(hazard: str) -> str:
     suffix = _HAZARD_WORDS.get(hazard, hazard)
-    if not suffix.startswith(("lag", "mean")):
+    if not suffix.startswith(("lag", "mean", "any")):
         raise AnalysisError(
             f"unknown hazard window {hazard!r}; use 'previous day', 'lagK' or 'meanNd'"
         )

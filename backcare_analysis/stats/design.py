@@ -19,12 +19,27 @@ from ..schema import TRIGGER_COLUMNS, AnalysisError
 from .triggers import TRIGGERS, unit_label, window_label
 from .verdicts import DEFAULT_MINIMUMS, Minimums
 
-Adjustment = Literal["weekday", "weekend", "trend", "recovery", "others"]
+Adjustment = Literal["weekday", "weekend", "trend", "season", "recovery", "others"]
 
 #: Every adjustment :func:`onset_rate_ratios` knows.
-ADJUSTMENTS: Final[tuple[Adjustment, ...]] = ("weekday", "weekend", "trend", "recovery", "others")
+ADJUSTMENTS: Final[tuple[Adjustment, ...]] = (
+    "weekday",
+    "weekend",
+    "trend",
+    "season",
+    "recovery",
+    "others",
+)
 #: The adjustment used unless another is asked for (see docs/statistics.md).
-DEFAULT_ADJUST: Final[tuple[Adjustment, ...]] = ("weekday", "trend", "others")
+DEFAULT_ADJUST: Final[tuple[Adjustment, ...]] = (
+    "weekday",
+    "trend",
+    "season",
+    "recovery",
+    "others",
+)
+#: The season term (one annual harmonic) needs a log spanning at least this many days.
+SEASON_MIN_DAYS: Final = 240
 #: ``"others"`` adjusts for another trigger only if it is logged on this share of the days.
 OTHERS_MIN_SHARE: Final = 0.8
 
@@ -40,8 +55,12 @@ TREND_MAX_DF: Final = 4
 TREND_ONSETS_PER_DF: Final = 20
 #: Below this many onsets ``"weekday"`` falls back to one weekend indicator (10 per df).
 WEEKDAY_MIN_ONSETS: Final = 60
-#: Bands of days since the last episode day that the ``"recovery"`` adjustment separates.
-RECOVERY_BANDS: Final[tuple[tuple[int, int], ...]] = ((1, 1), (2, 2), (3, 3), (4, 6), (7, 10))
+#: Bands of days since the last episode day that the ``"recovery"`` adjustment separates
+#: (the risk of a new onset is higher soon after an episode).
+RECOVERY_BANDS: Final[tuple[tuple[int, int], ...]] = ((1, 4), (5, 10), (11, 21))
+#: Below this many onsets ``"recovery"`` is one band, :data:`RECOVERY_SHORT_BAND`.
+RECOVERY_MIN_ONSETS: Final = 20
+RECOVERY_SHORT_BAND: Final = (1, 14)
 
 
 def check_panel(panel: pd.DataFrame, minimums: Minimums = DEFAULT_MINIMUMS) -> None:
@@ -238,9 +257,12 @@ def adjustment_design(
     adjust
         ``"weekday"`` (six day-of-week indicators; one weekend indicator with fewer than
         :data:`WEEKDAY_MIN_ONSETS` onsets), ``"weekend"`` (one indicator), ``"trend"``
-        (natural spline of the day index with :func:`trend_df` df) and ``"recovery"``
-        (indicators of the bands :data:`RECOVERY_BANDS` of days since the last episode
-        day). ``"others"`` is handled by :func:`fit_onset_models`.
+        (natural spline of the day index with :func:`trend_df` df), ``"season"`` (one
+        annual harmonic, sine and cosine of the day of the year, when the log spans
+        :data:`SEASON_MIN_DAYS` days) and ``"recovery"`` (indicators of the bands
+        :data:`RECOVERY_BANDS` of days since the last episode day; one band,
+        :data:`RECOVERY_SHORT_BAND`, below :data:`RECOVERY_MIN_ONSETS` onsets).
+        ``"others"`` is handled by :func:`fit_onset_models`.
     n_onsets
         Onsets on these rows, which limit the weekday and trend terms; no limit if None..
 
@@ -267,9 +289,20 @@ def adjustment_design(
         basis = natural_spline(day, k) if day.size > k + 1 else np.empty((day.size, 0))
         cols.extend(basis.T)
         names += [f"trend_{j + 1}" for j in range(basis.shape[1])]
+    if "season" in adjust and rows.any():
+        day = panel["day_index"].to_numpy(dtype=np.float64)[rows]
+        if day.max() - day.min() + 1 >= SEASON_MIN_DAYS:
+            doy = panel["date"].dt.day_of_year.to_numpy(dtype=np.float64)[rows]
+            angle = 2 * np.pi * doy / 365.25
+            cols += [np.sin(angle), np.cos(angle)]
+            names += ["season_sin", "season_cos"]
     if "recovery" in adjust:
-        since = days_since_episode(panel["in_episode"].to_numpy(dtype=bool))[rows]
-        for lo, hi in RECOVERY_BANDS:
+        flags = panel["in_episode"].to_numpy(dtype=bool)
+        if "episode_day" in panel.columns:
+            flags = flags | panel["episode_day"].to_numpy(dtype=bool)
+        since = days_since_episode(flags)[rows]
+        few_onsets = n_onsets is not None and n_onsets < RECOVERY_MIN_ONSETS
+        for lo, hi in (RECOVERY_SHORT_BAND,) if few_onsets else RECOVERY_BANDS:
             cols.append(((since >= lo) & (since <= hi)).astype(np.float64))
             names.append(f"after_episode_{lo}d" if lo == hi else f"after_episode_{lo}_{hi}d")
     n = int(rows.sum())

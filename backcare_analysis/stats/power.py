@@ -271,6 +271,19 @@ def what_it_would_take(
     target = np.asarray(targets, dtype=np.float64)
     needed = onsets_needed(target, sd, power=power, alpha=alpha)
     further = weeks_needed_for(target, n, sd, weeks_logged, power=power, alpha=alpha)
+    detectable = min_detectable_ratio(n, sd, expected, power=power, alpha=alpha)
+    if "se_log_rr" in table.columns:
+        # The fitted SE and the false-discovery threshold: not optimistic (issue 13).
+        se = table["se_log_rr"].to_numpy(dtype=np.float64)
+        tested = int(np.isfinite(se).sum())
+        fitted = fitted_power_columns(
+            se, n, expected, target, weeks_logged, n_tested=tested, power=power, alpha=alpha
+        )
+        k = _z(1 - fdr_threshold(alpha, tested) / 2) + _z(power)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            needed = n * (k * se / np.abs(np.log(target))) ** 2
+        further = fitted["weeks_needed"]
+        detectable = fitted["min_detectable_rr"]
     return pd.DataFrame(
         {
             "trigger": triggers,
@@ -281,7 +294,7 @@ def what_it_would_take(
             "onsets_per_week": n / weeks_logged,
             "exposure_sd": sd,
             "se_log_rr_approx": se_log_ratio(n, sd),
-            "min_detectable_rr": min_detectable_ratio(n, sd, expected, power=power, alpha=alpha),
+            "min_detectable_rr": detectable,
             "target_rr": target,
             "target_source": sources,
             "power": power,
@@ -290,3 +303,80 @@ def what_it_would_take(
             "total_weeks": weeks_logged + further,
         }
     )
+
+
+def fdr_threshold(alpha: float, n_tested: int) -> float:
+    """The p-value a single true effect must reach under Benjamini-Hochberg.
+
+    With ``m`` claims tested together and only one of them real, BH rejects it when
+    ``p <= alpha / m``: the conservative threshold "what it would take" plans for.
+    """
+    return float(alpha / max(1, n_tested))
+
+
+def fitted_power_columns(
+    se_log: npt.ArrayLike,
+    n_onsets: npt.ArrayLike,
+    expected: Sequence[Direction],
+    target_rr: npt.ArrayLike,
+    weeks_logged: float,
+    *,
+    n_tested: int,
+    power: float = 0.8,
+    alpha: float = 0.05,
+) -> dict[str, FloatArray]:
+    """Detectable effect, power now and weeks needed, from the fitted model's own SE.
+
+    Parameters
+    ----------
+    se_log
+        The standard error of the fitted log ratio (co-adjustment and small-sample
+        inflation included).
+    n_onsets
+        Onsets the fit used.
+    expected
+        Direction the advice predicts, per row.
+    target_rr
+        Ratio per reporting unit to plan for.
+    weeks_logged
+        Calendar weeks the log spans so far.
+    n_tested
+        Claims tested together (the false-discovery family).
+    power, alpha
+        Wanted power; false discovery rate.
+
+    Returns
+    -------
+    dict
+        ``min_detectable_rr`` (``exp(+-(z_{1-t/2} + z_power) SE)``, ``t`` the threshold
+        of :func:`fdr_threshold`), ``power_at_target`` (the probability of reaching that
+        threshold now if the target were true) and ``weeks_needed`` (further weeks at
+        the pace so far for 80% power, the SE shrinking as ``1 / sqrt(onsets)``).
+
+    Notes
+    -----
+    Unlike :func:`min_detectable_ratio`, which assumes ``SE = 1 / sqrt(n var(x))``, this
+    uses the SE the co-adjusted model actually reached (1.1-1.2 times larger) and the
+    false-discovery threshold, so it is not optimistic; ``docs/statistics.md`` checks it
+    against simulated power.
+    """
+    from scipy import stats
+
+    se = np.asarray(se_log, dtype=np.float64)
+    n = np.asarray(n_onsets, dtype=np.float64)
+    target = np.abs(np.log(np.asarray(target_rr, dtype=np.float64)))
+    z_crit = _z(1 - fdr_threshold(alpha, n_tested) / 2)
+    k = z_crit + _z(power)
+    sign = np.array([1.0 if e == "raises" else -1.0 for e in expected]).reshape(se.shape)
+    ok = np.isfinite(se) & (se > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mdr = np.where(ok, np.exp(sign * k * se), np.nan)
+        now = np.where(ok, stats.norm.sf(z_crit - target / se), np.nan)
+        needed = n * (k * se / target) ** 2
+        weeks = weeks_logged * (needed / n - 1)
+    good = ok & np.isfinite(weeks) & (n > 0)
+    return {
+        "min_detectable_rr": np.asarray(mdr, dtype=np.float64),
+        "power_at_target": np.asarray(now, dtype=np.float64),
+        "weeks_needed": np.asarray(np.where(good, np.maximum(weeks, 0.0), np.nan)),
+    }

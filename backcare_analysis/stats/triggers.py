@@ -27,7 +27,9 @@ class TriggerSpec:
     advice
         The advice in a few words.
     exposure
-        Default panel suffix of the exposure: ``"lag1"`` (previous day) or ``"mean7d"``.
+        Default panel suffix of the exposure: ``"lag1"`` (previous day), ``"mean7d"`` or
+        ``"any3d"`` (any of the previous 3 days: lifting, whose effect may come a day or
+        two later; pre-specified, one test).
     scale
         Default reporting unit, in the trigger's own unit (hours, minutes, steps, mL).
     kind
@@ -38,6 +40,10 @@ class TriggerSpec:
     family
         Triggers of one family measure the same behaviour (sitting and standing breaks;
         exercise and steps); a model never adjusts a trigger for its own family.
+    measured_by
+        What the measure is: ``"amount logged"`` (minutes, hours, steps from a device or a
+        diary) or ``"diary tags"`` (days on which a tag was logged; see
+        :data:`~backcare_analysis.schema.TAG_TRIGGER_COLUMNS`).
     """
 
     expected: Direction
@@ -47,6 +53,7 @@ class TriggerSpec:
     kind: str
     phrase: str
     family: str
+    measured_by: str = "amount logged"
 
 
 #: The pre-specified claims: one per trigger column of the schema.
@@ -117,7 +124,7 @@ TRIGGERS: Final[Mapping[str, TriggerSpec]] = {
     "heavy_lifting": TriggerSpec(
         expected="raises",
         advice="heavy lifting brings on spasms",
-        exposure="lag1",
+        exposure="any3d",
         scale=1.0,
         kind="binary",
         phrase="lifted something heavy",
@@ -131,6 +138,47 @@ TRIGGERS: Final[Mapping[str, TriggerSpec]] = {
         kind="points",
         phrase="rated your posture {amount} better",
         family="posture",
+    ),
+    # Day-level tag exposures: the measure of a claim when no amount was logged.
+    "exercise_day": TriggerSpec(
+        expected="lowers",
+        advice="regular exercise prevents spasms",
+        exposure="mean7d",
+        scale=1 / 7,
+        kind="days",
+        phrase="exercised on {amount}",
+        family="activity",
+        measured_by="diary tags",
+    ),
+    "activity_level_0_3": TriggerSpec(
+        expected="lowers",
+        advice="staying active prevents spasms",
+        exposure="mean7d",
+        scale=1.0,
+        kind="level",
+        phrase="were {amount} more active",
+        family="activity",
+        measured_by="diary tags",
+    ),
+    "stretching_day": TriggerSpec(
+        expected="lowers",
+        advice="regular stretching prevents spasms",
+        exposure="mean7d",
+        scale=1 / 7,
+        kind="days",
+        phrase="stretched on {amount}",
+        family="stretching",
+        measured_by="diary tags",
+    ),
+    "sitting_day": TriggerSpec(
+        expected="raises",
+        advice="long sitting brings on spasms",
+        exposure="lag1",
+        scale=1.0,
+        kind="binary",
+        phrase="had a day of long sitting",
+        family="sedentary",
+        measured_by="diary tags",
     ),
 }
 
@@ -166,6 +214,11 @@ def unit_label(trigger: str, scale: float | None = None) -> str:
         return f"per {_number(s)} steps"
     if spec.kind == "mL":
         return f"per {_number(s)} mL"
+    if spec.kind == "days":
+        days = s * 7
+        return f"per {_number(round(days, 3))} more day{'' if days == 1 else 's'} a week"
+    if spec.kind == "level":
+        return f"per {_number(s)} level (0-3)"
     return f"per {_number(s)} point" + ("" if s == 1 else "s")
 
 
@@ -176,6 +229,10 @@ def amount_words(trigger: str, scale: float) -> str:
         return "one hour"
     if spec.kind == "steps":
         return f"{_number(scale)}"
+    if spec.kind == "days":
+        return label.removesuffix(" a week") + " a week"
+    if spec.kind == "level":
+        return "one level" if scale == 1 else label.removesuffix(" (0-3)")
     return label
 
 
@@ -198,6 +255,8 @@ def window_label(exposure_suffix: str) -> str:
         return f"{exposure_suffix[3:]} days before"
     if exposure_suffix.startswith("mean") and exposure_suffix.endswith("d"):
         return f"mean of previous {exposure_suffix[4:-1]} days"
+    if exposure_suffix.startswith("any") and exposure_suffix.endswith("d"):
+        return f"any of previous {exposure_suffix[3:-1]} days"
     raise ValueError(
         f"unknown exposure window {exposure_suffix!r}; use 'lagK' (e.g. 'lag1') or 'meanNd' "
         "(e.g. 'mean7d')"

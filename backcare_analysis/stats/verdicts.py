@@ -296,6 +296,8 @@ def describe_effect(
         when = f"On days after you {act}"
     elif suffix.startswith("lag"):
         when = f"{suffix[3:]} days after you {act}"
+    elif suffix.startswith("any"):
+        when = f"In the {suffix[3:-1]} days after you {act}"
     else:
         when = f"When over the previous {suffix[4:-1]} days you {act}"
     interval = f"({_times(ci_low)} to {_times(ci_high)})"
