@@ -5,8 +5,12 @@ file names in :data:`SOURCE_FILES`); the published evidence beside each comes fr
 ``shared/METHODS.md``. Prevention claims are tested on onsets with exposure before onset
 (:func:`~backcare_analysis.stats.onset.onset_rate_ratios`); treatment claims on episodes,
 adjusted for initial severity (:func:`~backcare_analysis.stats.treatments.compare_treatments`);
-recurrence with Kaplan-Meier (:func:`~backcare_analysis.stats.recurrence.recurrence`). False
-discovery control runs across all prevention and treatment claims together.
+recurrence with Kaplan-Meier (:func:`~backcare_analysis.stats.recurrence.recurrence`).
+False-discovery control runs across the prevention claims; treatment comparisons form their
+own family and are described only (no verdict: the log says which treatments an episode
+got, not when, so anything tried is likelier in long episodes); the recurrence probability
+is described beside the published range; a proxy (standing breaks, which move with
+sitting) is read with its parent claim rather than given a verdict of its own.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from .stats.recurrence import recurrence
 from .stats.treatments import CAVEAT, compare_treatments
 from .stats.verdicts import (
     CONTRADICTED,
+    DESCRIBED,
     INCONCLUSIVE,
     NOT_ENOUGH_DATA,
     SUPPORTED,
@@ -82,8 +87,8 @@ CLAIMS: Final[tuple[Claim, ...]] = (
         ("004", "002", "001"),
         "Evidence on sitting is mixed.",
         "hours of sitting per day (sitting_h in daily.csv, Fitbit sedentary minutes or "
-        "Google Fit inactive time)",
-        ("sitting_h",),
+        "Google Fit inactive time), or a tag for days of long sitting",
+        ("sitting_h", "sitting_day"),
     ),
     Claim(
         "breaks",
@@ -101,8 +106,9 @@ CLAIMS: Final[tuple[Claim, ...]] = (
         ("000", "003", "004"),
         "Exercise programmes cut recurrence (RR about 0.65, 95% CI 0.50-0.86; Steffens 2016 "
         "meta-analysis); a walking programme gave HR 0.72 (0.60-0.85; WalkBack 2024).",
-        "minutes of exercise or steps per day (exercise_min, a watch or a phone)",
-        ("exercise_min", "steps_count"),
+        "minutes of exercise or steps per day (exercise_min, a watch or a phone), or "
+        "exercise / walk / activity-level tags in a diary",
+        ("exercise_min", "steps_count", "exercise_day", "activity_level_0_3"),
     ),
     Claim(
         "stretching",
@@ -111,8 +117,9 @@ CLAIMS: Final[tuple[Claim, ...]] = (
         ("000", "002", "003", "004"),
         "No estimate for stretching alone was collected; exercise programmes as a whole cut "
         "recurrence (RR about 0.65, 0.50-0.86).",
-        "minutes of stretching or yoga per day (stretching_min, or yoga workouts in Apple Health)",
-        ("stretching_min",),
+        "minutes of stretching or yoga per day (stretching_min, or yoga workouts in Apple "
+        "Health), or stretching / yoga tags in a diary",
+        ("stretching_min", "stretching_day"),
     ),
     Claim(
         "hydration",
@@ -193,6 +200,9 @@ CLAIMS: Final[tuple[Claim, ...]] = (
     ),
 )
 
+#: Proxy claims: measured by a behaviour that moves with another claim's, so read with it.
+PROXY_OF: Final = {"breaks": "sitting"}
+
 #: For treatment claims: the direction the advice predicts for the ratio of durations.
 _TREATMENT_EXPECTED: Final = {
     "ice_then_heat": "lowers",
@@ -223,6 +233,10 @@ SCORECARD_COLUMNS: Final = (
     "what_it_would_take",
     "published",
     "caveat",
+    "exposure_measure",
+    "exposure_unit",
+    "se_log",
+    "power_at_target",
 )
 
 _CONCLUSION: Final[dict[str, str]] = {
@@ -230,12 +244,35 @@ _CONCLUSION: Final[dict[str, str]] = {
     CONTRADICTED: "this goes against the advice.",
     INCONCLUSIVE: "inconclusive so far.",
     NOT_ENOUGH_DATA: "not enough data yet.",
+    DESCRIBED: "described only, no verdict.",
 }
 
+#: Days at risk with a value for a measure to be preferred over the next one.
+_PREFERRED_MIN_DAYS: Final = 56
 
-def _has_data(panel: pd.DataFrame, trigger: str) -> bool:
-    values = panel.loc[panel["at_risk"], trigger].dropna()
-    return bool(len(values) > 0 and (values != values.iloc[0]).any())
+
+def _usable_days(panel: pd.DataFrame, trigger: str) -> int:
+    """At-risk days with a value of the trigger, or 0 when it never varies."""
+    if trigger not in panel.columns:
+        return 0
+    values = panel.loc[panel["at_risk"].astype(bool), trigger].dropna()
+    return int(len(values)) if len(values) and (values != values.iloc[0]).any() else 0
+
+
+def _best_measure(panel: pd.DataFrame, triggers: tuple[str, ...]) -> str | None:
+    """The first measure logged on enough days, else the one logged on the most days."""
+    days = {t: _usable_days(panel, t) for t in triggers}
+    for t in triggers:
+        if days[t] >= _PREFERRED_MIN_DAYS:
+            return t
+    best = max(triggers, key=lambda t: days[t], default=None)
+    return best if best is not None and days[best] > 0 else None
+
+
+def _no_diary(log: Log) -> bool:
+    """True when the log has no symptom diary at all (activity data only)."""
+    diary = log.daily["symptoms_logged"].fillna(False).astype(bool)
+    return bool(log.episodes.empty and not diary.any())
 
 
 def _record(table: pd.DataFrame, key: str) -> dict[str, Any]:
@@ -264,6 +301,10 @@ def _empty_row(claim: Claim) -> dict[str, object]:
         "what_it_would_take": "",
         "published": claim.published,
         "caveat": "",
+        "exposure_measure": "",
+        "exposure_unit": "",
+        "se_log": math.nan,
+        "power_at_target": math.nan,
         "_expected": "",
     }
 
@@ -274,11 +315,18 @@ def _prevention(log: Log, claims: list[Claim]) -> list[dict[str, object]]:
     panel = daily_panel(log)
     chosen: dict[str, str] = {}
     for claim in claims:
-        usable = [t for t in claim.triggers if _has_data(panel, t)]
-        if usable:
-            chosen[claim.id] = usable[0]
+        best = _best_measure(panel, claim.triggers)
+        if best is not None:
+            chosen[claim.id] = best
     table: pd.DataFrame | None = None
     failure = ""
+    if _no_diary(log):
+        failure = (
+            "no symptom diary was given, so there are no spasms to relate this to; add a "
+            "symptom export (Bearable, Daylio, Flaredown, Apple Health back-pain symptoms or "
+            "episodes.csv) beside the activity data"
+        )
+        chosen = {}
     if chosen:
         try:
             table = onset_rate_ratios(panel, triggers=list(chosen.values())).set_index("trigger")
@@ -291,12 +339,20 @@ def _prevention(log: Log, claims: list[Claim]) -> list[dict[str, object]]:
         if trigger is None or table is None:
             why = failure or f"nothing in the log records {claim.needs}"
             row["sentence"] = f"Not enough data: {why}."
-            row["what_it_would_take"] = f"Log {claim.needs}."
+            row["what_it_would_take"] = (
+                "Add a symptom diary (spasm episodes or daily pain ratings)."
+                if _no_diary(log)
+                else f"Log {claim.needs}."
+            )
             rows.append(row)
             continue
         result = _record(table, trigger)
         row.update(
             tested=f"{trigger}, {result['window']}, {result['unit']}",
+            exposure_measure=f"{trigger} ({result['measured_by']})",
+            exposure_unit=str(result["unit"]),
+            se_log=float(result["se_log_rr"]),
+            power_at_target=float(result["power_at_target"]),
             n_days=int(result["n_days"]),
             n_events=int(result["n_onsets"]),
             measure=str(result["measure"]),
@@ -349,6 +405,7 @@ def _treatment(log: Log, claims: list[Claim]) -> list[dict[str, object]]:
                 ci_low=float(result["ci_low"]),
                 ci_high=float(result["ci_high"]),
                 p_val=float(result["p_val"]),
+                verdict=DESCRIBED,
                 sentence=(
                     f"Episodes with {result['treated']} lasted {result['effect']:.2g} times as "
                     f"long as those with {result['control']} ({result['ci_low']:.2g} to "
@@ -374,7 +431,9 @@ def _recurrence(log: Log, claim: Claim) -> dict[str, object]:
         return row
     low, high = float(result["ci_low"]), float(result["ci_high"])
     row.update(estimate=float(result["p_recur"]), ci_low=low, ci_high=high)
-    row["verdict"] = SUPPORTED if low > 0.5 else CONTRADICTED if high < 0.5 else INCONCLUSIVE
+    # A described probability beside the published range, not a verdict: with three
+    # episodes any log "shows" recurrence, so a verdict could not fail (issue 13).
+    row["verdict"] = DESCRIBED
     row["sentence"] = (
         f"After an episode, the chance of another within a year is {result['p_recur']:.0%} "
         f"({low:.0%} to {high:.0%}); the median gap is {result['median_gap_days']:.0f} days. "
@@ -408,23 +467,34 @@ def check_advice(log: Log, *, alpha: float = 0.05) -> pd.DataFrame:
         prevention and treatment claims tested), ``verdict`` (supported, contradicted,
         inconclusive or not enough data), ``sentence`` (one plain sentence ending in the
         conclusion), ``what_it_would_take`` (the data that would decide it),
-        ``published`` (what published studies found) and ``caveat``.
+        ``published`` (what published studies found), ``caveat``, ``exposure_measure``
+        (the trigger column and whether it is an amount logged or diary tags),
+        ``exposure_unit``, ``se_log`` (SE of the log ratio) and ``power_at_target``
+        (chance of a verdict now if the planned effect were true).
 
     Notes
     -----
     Warning signs are not part of the scorecard: show :func:`~backcare_analysis.red_flags`
     first. A claim whose data is not in the log gets ``not enough data`` and says which
-    field or tracker would answer it. The recurrence verdict says whether another episode
-    within a year is more likely than not.
+    field or tracker would answer it. Treatment comparisons, the recurrence probability and
+    proxies get ``described only`` (:data:`~backcare_analysis.stats.verdicts.DESCRIBED`):
+    an estimate with its interval and no verdict.
     """
     prevention = [c for c in CLAIMS if c.group == "prevention"]
     treatment = [c for c in CLAIMS if c.group == "treatment"]
-    rows = _prevention(log, prevention) + _treatment(log, treatment)
+    rows = _prevention(log, prevention)
     p_values = np.array([float(r["p_val"]) for r in rows])  # type: ignore[arg-type]
     q_values = benjamini_hochberg(p_values)
     for row, q in zip(rows, q_values, strict=True):
         row["q_val"] = float(q)
-        if math.isfinite(float(row["estimate"])):  # type: ignore[arg-type]
+        if row["claim"] in PROXY_OF and math.isfinite(float(row["estimate"])):  # type: ignore[arg-type]
+            parent = PROXY_OF[str(row["claim"])]
+            row["verdict"] = DESCRIBED
+            row["sentence"] = (
+                f"{str(row['sentence']).rstrip('.')}. This behaviour moves with {parent}, so it "
+                f"is read as part of the {parent} claim rather than on its own."
+            )
+        elif math.isfinite(float(row["estimate"])):  # type: ignore[arg-type]
             row["verdict"] = verdict(
                 float(q),
                 float(row["ci_low"]),  # type: ignore[arg-type]
@@ -432,6 +502,12 @@ def check_advice(log: Log, *, alpha: float = 0.05) -> pd.DataFrame:
                 row["_expected"],  # type: ignore[arg-type]
                 alpha=alpha,
             )
+    # Treatments: their own false-discovery family, described only.
+    treated = _treatment(log, treatment)
+    t_q = benjamini_hochberg(np.array([float(r["p_val"]) for r in treated]))  # type: ignore[arg-type]
+    for row, q in zip(treated, t_q, strict=True):
+        row["q_val"] = float(q)
+    rows += treated
     rows.append(_recurrence(log, next(c for c in CLAIMS if c.group == "natural course")))
     for row in rows:
         conclusion = _CONCLUSION[str(row["verdict"])]

@@ -29,9 +29,17 @@ def format_red_flags(log: Log) -> str:
 def format_summary(log: Log) -> str:
     """Days covered, logged share, episodes and the onset rate with its interval."""
     s = summarize(log).iloc[0]
-    return (
+    head = (
         f"Log: {s.first_day:%Y-%m-%d} to {s.last_day:%Y-%m-%d} ({s.n_days} days), "
         f"diary kept on {s.logged_share:.0%} of them.\n"
+    )
+    if not s.at_risk_days > 0:
+        # Never "nan (95% CI nan to nan)": say why there is no rate (issue 13).
+        return head + (
+            f"Episodes: {s.n_episodes}; no onset rate: no day is covered by a symptom diary "
+            "outside an episode (add a symptom diary to count spasms per month).\n"
+        )
+    return head + (
         f"Episodes: {s.n_episodes}; new spasms per month at risk: {s.onsets_per_month:.1f} "
         f"(95% CI {s.ci_low:.1f} to {s.ci_high:.1f}; {s.onsets_at_risk} onsets on "
         f"{s.at_risk_days} days at risk).\n"

@@ -1,0 +1,236 @@
+"""Calibration of the advice scorecard in the harder simulated world of issue 13.
+
+Simulates people with ``backcare_analysis.synthetic.calibration_world`` (season, clustering
+of episodes, behaviour changed for 3 days after pain, stretching started after each
+episode, a diary that fades on bad days, treatments with no effect tried on any day of
+pain, lifting acting two days later), runs ``check_advice`` on each, and prints Markdown
+tables: false verdicts per claim under no effect (treatments included), bias and coverage
+of each estimate, power (observed and as predicted by ``power_at_target``), and the same
+for a tag diary (no minutes). Usage::
+
+    python validation/calibration_world.py --replicates 200 --processes 2 --out validation/out
+    python validation/calibration_world.py --replicates 4              # a quick look
+
+Deterministic for a given ``--seed``, whatever ``--processes``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from backcare_analysis.synthetic.calibration_world import (  # noqa: E402
+    WORLD_EFFECTS,
+    WORLD_NULL,
+    World,
+    simulate_world_log,
+)
+
+LENGTHS = (365, 730, 1095)
+#: Claim -> (planted trigger, planted per, reporting per) for the truth in scorecard units.
+TRUTH = {
+    "sitting": ("sitting_h", 1.0, 1.0),
+    "exercise": ("exercise_min", 30.0, 30.0),
+    "stretching": ("stretching_min", 10.0, 10.0),
+    "hydration": ("water_ml", 500.0, 500.0),
+}
+
+
+def settings() -> list[World]:
+    out = []
+    for tags in (False, True):
+        for effects in (WORLD_NULL, WORLD_EFFECTS):
+            for days in LENGTHS:
+                out.append(World(days=days, effects=dict(effects), tags=tags))
+    return out
+
+
+def label(world: World) -> str:
+    kind = "tag diary" if world.tags else "amounts"
+    effect = "no effect" if world.effects == WORLD_NULL else "effects"
+    return f"{kind}, {effect}"
+
+
+def seed_of(master: int, setting: int, replicate: int) -> int:
+    seq = np.random.SeedSequence(entropy=master, spawn_key=(setting, replicate))
+    return int(seq.generate_state(1)[0])
+
+
+def run_one(task: tuple[int, int, int, World]) -> list[dict[str, object]]:
+    from backcare_analysis.advice import check_advice
+    from backcare_analysis.schema import AnalysisError
+
+    setting, replicate, seed, world = task
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        log = simulate_world_log(world, seed)
+        try:
+            card = check_advice(log)
+        except AnalysisError:
+            return [{"setting": label(world), "days": world.days, "claim": "", "verdict": "error"}]
+    rows = []
+    for r in card.to_dict("records"):
+        truth = math.nan
+        if r["claim"] in TRUTH and not world.tags:
+            trigger, per, unit = TRUTH[str(r["claim"])]
+            if str(r["exposure_measure"]).startswith(trigger):
+                truth = world.effects[trigger] ** (unit / per)
+        if world.effects == WORLD_NULL and r["group"] == "prevention":
+            truth = 1.0 if not r["claim"] in ("posture",) else math.nan
+        rows.append(
+            {
+                "setting": label(world),
+                "days": world.days,
+                "replicate": replicate,
+                "claim": r["claim"],
+                "group": r["group"],
+                "measure": r["exposure_measure"],
+                "n_events": r["n_events"],
+                "estimate": r["estimate"],
+                "ci_low": r["ci_low"],
+                "ci_high": r["ci_high"],
+                "p_val": r["p_val"],
+                "verdict": r["verdict"],
+                "se_log": r["se_log"],
+                "power_at_target": r["power_at_target"],
+                "true_ratio": truth,
+            }
+        )
+    return rows
+
+
+def run(replicates: int, seed: int, processes: int) -> pd.DataFrame:
+    tasks = [
+        (i, r, seed_of(seed, i, r), w)
+        for r in range(replicates)
+        for i, w in enumerate(settings())
+    ]
+    if processes > 1:
+        import multiprocessing
+
+        with multiprocessing.get_context("spawn").Pool(processes) as pool:
+            chunks = pool.map(run_one, tasks, chunksize=4)
+    else:
+        chunks = [run_one(t) for t in tasks]
+    return pd.DataFrame([row for chunk in chunks for row in chunk])
+
+
+def _md(frame: pd.DataFrame) -> str:
+    def fmt(v: object) -> str:
+        if isinstance(v, float):
+            return "" if math.isnan(v) else f"{v:.3f}"
+        return str(v)
+
+    cols = list(frame.columns)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in frame.itertuples(False)]
+    return "\n".join(lines)
+
+
+def tables(res: pd.DataFrame) -> str:
+    res = res.loc[res["claim"] != ""].copy()
+    decided = res["verdict"].isin(["supported", "contradicted"])
+    res["decided"] = decided
+    out = []
+    # A. False verdicts under no effect, per claim.
+    null = res.loc[res["setting"].str.endswith("no effect")]
+    a = (
+        null.groupby(["setting", "days", "claim"], sort=False)
+        .agg(
+            people=("decided", "size"),
+            false_verdicts=("decided", "mean"),
+            raw_p_below_05=("p_val", lambda p: float((p.dropna() < 0.05).mean()) if p.notna().any() else math.nan),
+            not_enough_data=("verdict", lambda v: float((v == "not enough data").mean())),
+            described_only=("verdict", lambda v: float((v == "described only").mean())),
+        )
+        .reset_index()
+    )
+    a["mc_se"] = np.sqrt(np.maximum(a["false_verdicts"], 0.05) * 0.95 / a["people"])
+    out.append("### A. No true effect: false verdicts per claim\n\n" + _md(a))
+    people = (
+        null.groupby(["setting", "days", "replicate"])["decided"].any().groupby(["setting", "days"]).mean()
+    )
+    out.append("People with at least one false verdict:\n\n" + _md(people.rename("share").reset_index()))
+    # B. Bias and coverage of the estimates with a truth.
+    est = res.loc[np.isfinite(res["true_ratio"].astype(float)) & np.isfinite(res["estimate"].astype(float))].copy()
+    est["error"] = np.log(est["estimate"].astype(float)) - np.log(est["true_ratio"].astype(float))
+    est["covered"] = (est["ci_low"] <= est["true_ratio"]) & (est["true_ratio"] <= est["ci_high"])
+    b = (
+        est.groupby(["setting", "days", "claim"], sort=False)
+        .agg(
+            n=("error", "size"),
+            true_ratio=("true_ratio", "first"),
+            mean_events=("n_events", "mean"),
+            bias_log=("error", "mean"),
+            bias_mc_se=("error", lambda e: float(e.std() / math.sqrt(len(e)))),
+            coverage=("covered", "mean"),
+            sd_over_se=("error", "std"),
+            mean_se=("se_log", "mean"),
+        )
+        .reset_index()
+    )
+    b["sd_over_se"] = b["sd_over_se"] / b["mean_se"]
+    b["coverage_mc_se"] = np.sqrt(b["coverage"] * (1 - b["coverage"]) / b["n"])
+    out.append("### B. Bias (log scale) and 95% coverage\n\n" + _md(b.drop(columns="mean_se")))
+    # C. Power, observed and predicted.
+    eff = res.loc[res["setting"].str.endswith("effects") & (res["group"] == "prevention")]
+    c = (
+        eff.groupby(["setting", "days", "claim"], sort=False)
+        .agg(
+            people=("verdict", "size"),
+            supported=("verdict", lambda v: float((v == "supported").mean())),
+            contradicted=("verdict", lambda v: float((v == "contradicted").mean())),
+            measure=("measure", lambda m: ", ".join(sorted(set(map(str, m)) - {""}))),
+        )
+        .reset_index()
+    )
+    out.append("### C. Power: share supported with planted effects\n\n" + _md(c))
+    # D. Predicted vs observed power for the planted effect (amounts only).
+    pe = est.loc[est["setting"] == "amounts, effects"].copy()
+    if len(pe):
+        from scipy import stats
+
+        pe = pe.loc[pe["true_ratio"] != 1.0]
+        n_tested = 7
+        z = stats.norm.ppf(1 - 0.05 / n_tested / 2)
+        pe["predicted"] = stats.norm.sf(z - np.abs(np.log(pe["true_ratio"].astype(float))) / pe["se_log"].astype(float))
+        pe["observed"] = pe["verdict"] == "supported"
+        d = pe.groupby(["days", "claim"]).agg(n=("observed", "size"), predicted=("predicted", "mean"), observed=("observed", "mean")).reset_index()
+        out.append("### D. Power predicted from the fitted SE and the FDR threshold vs observed\n\n" + _md(d))
+    return "\n\n".join(out) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replicates", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=20261201)
+    parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--from", dest="source", type=Path)
+    args = parser.parse_args(argv)
+    start = time.time()
+    if args.source:
+        res = pd.read_csv(args.source)
+    else:
+        res = run(args.replicates, args.seed, min(2, args.processes))
+        if args.out:
+            args.out.mkdir(parents=True, exist_ok=True)
+            res.to_csv(args.out / "world_results.csv.gz", index=False)
+    sys.stdout.write(tables(res))
+    sys.stdout.write(f"\n{len(res)} rows, {time.time() - start:.0f} s\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
