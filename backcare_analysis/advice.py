@@ -256,7 +256,7 @@ def _usable_days(panel: pd.DataFrame, trigger: str) -> int:
     if trigger not in panel.columns:
         return 0
     values = panel.loc[panel["at_risk"].astype(bool), trigger].dropna()
-    return int(len(values)) if len(values) and (values != values.iloc[0]).any() else 0
+    return len(values) if len(values) and (values != values.iloc[0]).any() else 0
 
 
 def _best_measure(panel: pd.DataFrame, triggers: tuple[str, ...]) -> str | None:

@@ -20,6 +20,38 @@ AFTER_EPISODE_DAYS: Final = 3
 ANY_WINDOWS: Final = (3,)
 
 
+def habit_mean(values: pd.Series, window: int) -> pd.Series:
+    """Mean of the last ``window`` days with a value before each day, within ``2 window``.
+
+    Parameters
+    ----------
+    values
+        One value per calendar day, missing where not logged or masked.
+    window
+        Days to average (7 for the default habit).
+
+    Returns
+    -------
+    pandas.Series
+        Float64; missing when fewer than ``(window + 1) // 2`` days with a value fall in
+        the ``2 window`` calendar days before the day. With no masked day and full logging
+        this is the plain mean of the previous ``window`` days; after an episode it reaches
+        back past the masked days to the habit before the pain.
+    """
+    v = values.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+    pos = np.flatnonzero(np.isfinite(v))
+    sums = np.concatenate([[0.0], np.cumsum(v[pos])])
+    days = np.arange(v.size)
+    end = np.searchsorted(pos, days, side="left")  # valid days strictly before each day
+    first_in_span = np.searchsorted(pos, days - 2 * window, side="left")
+    start = np.maximum(end - window, first_in_span)
+    count = end - start
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = (sums[end] - sums[start]) / count
+    out = np.where(count >= (window + 1) // 2, mean, np.nan)
+    return pd.Series(out, dtype="float64").astype("Float64")
+
+
 def daily_panel(
     log: Log,
     *,
@@ -37,13 +69,16 @@ def daily_panel(
     lags
         Lagged copies of every trigger: ``sitting_h_lag1`` is the previous day's value.
     windows
-        Rolling means over the previous ``w`` days (today excluded) for every trigger:
-        ``exercise_min_mean7d``. At least half the days of the window must have a value.
+        Habit means for every trigger: ``exercise_min_mean7d`` is the mean of the last 7
+        days with a value before the day (today excluded; masked days skipped, see
+        :func:`habit_mean`), at least 4 of them within the previous 14 days.
     exclude_episode_days
-        Leave values measured on days inside an episode, and on the ``after_episode_days``
-        days after it, out of every exposure (lagged copies and rolling means), since they
-        describe the episode and the recovery rather than the habit or the trigger
-        (METHODS: exposure before onset). ``False`` keeps every value.
+        Leave values measured on days inside an episode (its onset day included) and on
+        the ``after_episode_days`` days after it out of the rolling means, since they
+        describe the episode and the recovery rather than the habit (METHODS: exposure
+        before onset). Lagged copies keep every value: the models adjust for the days
+        since the last episode instead (masking them would drop most onsets that follow
+        an episode closely). ``False`` keeps every value in the means too.
     after_episode_days
         How many days after an episode's last day are masked with it (default 3).
 
@@ -58,13 +93,13 @@ def daily_panel(
         days, missing otherwise), ``prev_day_in_episode``, ``pain_max_0_10``, every
         trigger of :data:`~backcare_analysis.schema.TRIGGER_COLUMNS` and
         :data:`~backcare_analysis.schema.TAG_TRIGGER_COLUMNS`, and the lagged and
-        rolling copies named above, ``<trigger>_any3d`` (1 when a yes/no trigger was
-        logged on any of the 3 previous days, 0 when it was logged absent on at least 2 of
-        them and never present), ``episode_day`` (an onset day or a day inside an episode), ``masked`` (the day's
-        values are left out of exposures: an episode day or one of the
-        ``after_episode_days`` after it)
-        and ``masked_days_<w>d`` (how many of the previous ``w`` days a window lost to
-        masking). Days nobody logged stay missing, never zero.
+        rolling copies named above, ``heavy_lifting_any3d`` (1 when lifting was logged
+        on any of the 3 previous days, 0 when it was logged absent on at least 2 of them
+        and never present), ``episode_day`` (an onset day or a day inside an episode),
+        ``masked`` (the day's values are left out of the rolling means: an episode day or
+        one of the ``after_episode_days`` after it) and ``masked_days_<w>d`` (how many of the
+        previous ``w`` days a window lost to masking). Days nobody logged stay missing,
+        never zero.
 
     Raises
     ------
@@ -120,28 +155,30 @@ def daily_panel(
     episode_or_after = episode_day.copy()
     for k in range(1, after_episode_days + 1):
         episode_or_after |= episode_day.shift(k, fill_value=False)
-    masked = episode_or_after.to_numpy(dtype=bool) if exclude_episode_days else np.zeros(
-        len(panel), dtype=bool
+    masked = (
+        episode_or_after.to_numpy(dtype=bool)
+        if exclude_episode_days
+        else np.zeros(len(panel), dtype=bool)
     )
     panel["masked"] = masked
     lagged: dict[str, pd.Series] = {}
     for w in windows:
         lagged[f"masked_days_{w}d"] = (
-            pd.Series(masked.astype(np.int64)).shift(1).rolling(w, min_periods=1).sum()
-        ).fillna(0).astype("int64")
+            (pd.Series(masked.astype(np.int64)).shift(1).rolling(w, min_periods=1).sum())
+            .fillna(0)
+            .astype("int64")
+        )
     for trigger in (*TRIGGER_COLUMNS, *TAG_TRIGGER_COLUMNS):
         series = values[trigger].astype("Float64").reset_index(drop=True)
         panel[trigger] = values[trigger].reset_index(drop=True)
         kept = series.mask(pd.Series(masked))
         for k in lags:
-            lagged[f"{trigger}_lag{k}"] = kept.shift(k)
+            lagged[f"{trigger}_lag{k}"] = series.shift(k)
         for w in windows:
-            lagged[f"{trigger}_mean{w}d"] = (
-                kept.astype("float64").shift(1).rolling(w, min_periods=(w + 1) // 2).mean()
-            ).astype("Float64")
+            lagged[f"{trigger}_mean{w}d"] = habit_mean(kept, w)
         if trigger == "heavy_lifting":
             for w in ANY_WINDOWS:
-                prior = kept.astype("float64").shift(1).rolling(w, min_periods=1)
+                prior = series.astype("float64").shift(1).rolling(w, min_periods=1)
                 seen = prior.count()
                 any_w = (prior.max() > 0).astype("float64")
                 lagged[f"{trigger}_any{w}d"] = (

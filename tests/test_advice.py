@@ -11,8 +11,10 @@ import pytest
 from backcare_analysis import read_log
 from backcare_analysis.advice import CLAIMS, SCORECARD_COLUMNS, check_advice, scorecard_verdicts
 from backcare_analysis.cli import main
+from backcare_analysis.schema import Log, conform, empty_table
 from backcare_analysis.stats.treatments import CAVEAT
-from backcare_analysis.stats.verdicts import VERDICTS
+from backcare_analysis.stats.verdicts import DESCRIBED, VERDICTS
+from backcare_analysis.synthetic.calibration_world import World, simulate_world_log
 
 CLAIM_IDS = [
     "sitting", "breaks", "exercise", "stretching", "hydration", "lifting", "posture",
@@ -48,7 +50,7 @@ def test_every_claim_is_present_with_a_verdict_from_the_vocabulary(
 ) -> None:
     assert sample_card["claim"].tolist() == CLAIM_IDS == [c.id for c in CLAIMS]
     assert list(sample_card.columns) == list(SCORECARD_COLUMNS)
-    assert sample_card["verdict"].isin(VERDICTS).all()
+    assert sample_card["verdict"].isin([*VERDICTS, DESCRIBED]).all()
     assert (sample_card["source_files"].str.len() > 0).all()
     assert (sample_card["published"].str.len() > 0).all()
 
@@ -108,10 +110,78 @@ def test_treatment_claims_carry_the_caveat_and_adjust_for_severity(
     assert treatments["tested"].str.contains("adjusted for initial severity").all()
 
 
-def test_false_discovery_control_spans_prevention_and_treatment(sample_card: pd.DataFrame) -> None:
+def test_treatments_are_their_own_false_discovery_family_and_decide_nothing(
+    sample_card: pd.DataFrame,
+) -> None:
+    from backcare_analysis.stats.verdicts import benjamini_hochberg
+
     tested = sample_card.loc[sample_card["p_val"].notna()]
     assert len(tested) == 11  # 6 prevention claims with data + 5 treatment claims
     assert (tested["q_val"] >= tested["p_val"]).all()
+    for group in ("prevention", "treatment"):
+        family = tested.loc[tested["group"] == group]
+        expected = benjamini_hochberg(family["p_val"].to_numpy())
+        assert family["q_val"].to_numpy() == pytest.approx(expected)
+    # Which treatments an episode got is known, not when: described, never a verdict.
+    treatments = sample_card.loc[sample_card["group"] == "treatment"]
+    assert set(treatments["verdict"]) <= {DESCRIBED, "not enough data"}
+    assert not treatments["sentence"].str.contains("against the advice|supports").any()
+
+
+def test_recurrence_is_a_described_probability_beside_the_published_range(
+    sample_card: pd.DataFrame,
+) -> None:
+    row = sample_card.set_index("claim").loc["recurrence"]
+    assert row["verdict"] == DESCRIBED
+    assert row["ci_low"] <= row["estimate"] <= row["ci_high"]
+    assert "24-73%" in row["sentence"]
+
+
+def test_a_proxy_is_read_with_its_parent_claim(sample_card: pd.DataFrame) -> None:
+    breaks = sample_card.set_index("claim").loc["breaks"]
+    assert breaks["verdict"] == DESCRIBED
+    assert "part of the sitting claim" in breaks["sentence"]
+
+
+def test_a_tag_diary_gets_estimates_for_exercise_and_stretching() -> None:
+    card = check_advice(simulate_world_log(World(days=730, tags=True), seed=7)).set_index("claim")
+    for claim, column in (("exercise", "exercise_day"), ("stretching", "stretching_day")):
+        row = card.loc[claim]
+        assert row["exposure_measure"] == f"{column} (diary tags)"
+        assert row["exposure_unit"] == "per 1 more day a week"
+        assert row["verdict"] != "not enough data", row["sentence"]
+        assert row["ci_low"] < row["estimate"] < row["ci_high"]
+    assert card.loc["sitting", "exposure_measure"] == "sitting_day (diary tags)"
+    assert card.loc["sitting", "exposure_unit"] == "yes vs no"
+
+
+def test_an_activity_only_log_says_no_symptom_diary_was_given() -> None:
+    from backcare_analysis.outputs.text import format_summary
+
+    dates = pd.date_range("2025-01-01", periods=120, freq="D", unit="us")
+    daily = pd.DataFrame(
+        {
+            "date": dates,
+            "symptoms_logged": False,
+            "activity_logged": True,
+            "sitting_h": [6.0 + (i % 5) for i in range(120)],
+            "steps_count": [4000.0 + 100 * (i % 7) for i in range(120)],
+        }
+    )
+    log = Log(
+        episodes=empty_table("episodes"),
+        daily=conform(daily, "daily"),
+        rejected=empty_table("rejected"),
+        provenance=empty_table("provenance"),
+    )
+    card = check_advice(log).set_index("claim")
+    prevention = card.loc[card["group"] == "prevention"]
+    assert prevention["sentence"].str.contains("no symptom diary was given").all()
+    assert (prevention["what_it_would_take"].str.contains("symptom diary")).all()
+    assert not card.loc["sitting", "sentence"].count("nothing in the log records")
+    text = format_summary(log)
+    assert "nan" not in text
+    assert "no onset rate" in text
 
 
 def test_a_log_without_treatments_or_triggers_gets_not_enough_data(tmp_path: Path) -> None:
@@ -128,7 +198,7 @@ def test_a_log_without_treatments_or_triggers_gets_not_enough_data(tmp_path: Pat
     assert (prevention["verdict"] == "not enough data").all()
     assert card.loc["heat", "verdict"] == "not enough data"
     assert "needs at least 3 episodes in each group" in card.loc["heat", "sentence"]
-    assert card.loc["recurrence", "verdict"] == "supported"
+    assert card.loc["recurrence", "verdict"] == DESCRIBED
 
 
 def test_console_shows_warning_signs_before_the_scorecard(

@@ -68,20 +68,25 @@ def test_unlogged_day_stays_missing() -> None:
 def test_lags_and_rolling_means_exclude_today_and_episode_days(log: Log) -> None:
     panel = daily_panel(log, lags=(1, 2), windows=(3,))
     # The 3rd is an onset day: it and every day to the 8th (episode, then 3 days after)
-    # are masked from exposures, so the 4th has no previous-day value (issue 13).
+    # are masked from the rolling means (issue 13); lagged copies keep their values.
     assert panel["masked"].tolist() == [False, False] + [True] * 6
-    assert panel["sitting_h_lag1"].tolist()[:4] == [pd.NA, 1.0, 2.0, pd.NA]
+    assert panel["sitting_h_lag1"].tolist()[:4] == [pd.NA, 1.0, 2.0, 3.0]
     assert panel["sitting_h_lag2"].iloc[3] == 2.0
     assert panel["masked_days_3d"].tolist() == [0, 0, 0, 1, 2, 3, 3, 3]
     unmasked = daily_panel(log, lags=(1,), after_episode_days=0)
     assert unmasked["masked"].tolist() == [False, False, True, True, True, False, False, True]
-    # On the 7th the 3-day window is the 4th-6th: the 4th unlogged, the 5th in an episode,
-    # so only the 6th counts; 1 of 3 days is below the half-window minimum (2).
-    assert pd.isna(panel["sitting_h_mean3d"].iloc[6])
-    # On the 3rd: days 1 and 2 -> mean 1.5.
+    # The habit is the mean of the last 3 days with a value within the previous 6: on the
+    # 7th the 3rd-6th are masked (the 4th also unlogged), so it reaches back to the 1st and
+    # 2nd -> 1.5, the habit before the pain; on the 3rd: days 1 and 2 -> 1.5; on the 2nd
+    # one day is below the half-window minimum (2).
+    assert panel["sitting_h_mean3d"].iloc[6] == 1.5
     assert panel["sitting_h_mean3d"].iloc[2] == 1.5
+    assert pd.isna(panel["sitting_h_mean3d"].iloc[1])
+    # With 2 masked days in 8, the 8th (window 2nd-7th) has only the 2nd left.
+    assert pd.isna(panel["sitting_h_mean3d"].iloc[7])
     with_episode_days = daily_panel(log, windows=(3,), exclude_episode_days=False)
-    assert with_episode_days["sitting_h_mean3d"].iloc[6] == 5.5  # days 5 and 6
+    # Nothing masked: the last 3 logged days before the 7th are the 3rd, 5th and 6th.
+    assert with_episode_days["sitting_h_mean3d"].iloc[6] == pytest.approx(14 / 3)
 
 
 def test_empty_log_raises() -> None:

@@ -73,3 +73,26 @@ def test_small_seeded_calibration_run() -> None:
     naive = indexed.loc[("null", "naive same-day correlation")]
     # Reverse causation: stretching as treatment makes the naive view "significant".
     assert naive.loc["stretching_min", "share_significant"] == 1.0
+
+
+def test_the_harder_world_plants_what_issue_13_asked_for() -> None:
+    from backcare_analysis.panel import daily_panel
+    from backcare_analysis.stats.treatments import episode_treatments
+    from backcare_analysis.synthetic.calibration_world import World, simulate_world_log
+
+    world = World(days=730)
+    log = simulate_world_log(world, seed=11)
+    again = simulate_world_log(world, seed=11)
+    pd.testing.assert_frame_equal(log.daily, again.daily)
+    panel = daily_panel(log)
+    onset_days = panel["onsets_n"].fillna(0) > 0
+    # Informative missingness: some recorded onsets have no diary row, so are not at risk.
+    assert (onset_days & ~panel["at_risk"]).any()
+    assert (onset_days & panel["at_risk"]).any()
+    # Treatments tried on any day of pain: long episodes collect more of them.
+    table = episode_treatments(log)
+    long = table["duration_h"] > table["duration_h"].median()
+    assert table.loc[long, "heat"].mean() > table.loc[~long, "heat"].mean()
+    tags = simulate_world_log(World(days=365, tags=True), seed=11)
+    assert tags.daily["exercise_min"].isna().all()
+    assert tags.daily["exercise_day"].notna().all()

@@ -12,6 +12,9 @@ B. Planted effects: 95% interval coverage of the true rate ratio with its Monte 
 C. Power: share ``supported`` per effect size and length of log.
 D. Sensitivity: the hazard cap of the simulation, and habit means without episode days.
 
+E. ``--world``: the scorecard in the harder world of issue 13 (see
+   ``validation/calibration_world.py``; all further options go to it).
+
 Usage::
 
     python validation/calibration.py                       # 5,250 people, about 7 min
@@ -280,6 +283,15 @@ def report(results: pd.DataFrame) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args_in = sys.argv[1:] if argv is None else list(argv)
+    if args_in[:1] == ["--world"]:
+        # The harder world of issue 13 (season, clustering, pain behaviour for 3 days,
+        # stretching after episodes, fading diary, treatments, tag diaries): the
+        # scorecard's own calibration, see validation/calibration_world.py.
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from calibration_world import main as world_main
+
+        return int(world_main(args_in[1:]))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replicates", type=int, default=250, help="people per unit share")
     parser.add_argument("--processes", type=int, default=2)

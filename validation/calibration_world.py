@@ -71,7 +71,7 @@ def run_one(task: tuple[int, int, int, World]) -> list[dict[str, object]]:
     from backcare_analysis.advice import check_advice
     from backcare_analysis.schema import AnalysisError
 
-    setting, replicate, seed, world = task
+    _setting, replicate, seed, world = task
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         log = simulate_world_log(world, seed)
@@ -87,7 +87,7 @@ def run_one(task: tuple[int, int, int, World]) -> list[dict[str, object]]:
             if str(r["exposure_measure"]).startswith(trigger):
                 truth = world.effects[trigger] ** (unit / per)
         if world.effects == WORLD_NULL and r["group"] == "prevention":
-            truth = 1.0 if not r["claim"] in ("posture",) else math.nan
+            truth = 1.0 if r["claim"] not in ("posture",) else math.nan
         rows.append(
             {
                 "setting": label(world),
@@ -110,11 +110,12 @@ def run_one(task: tuple[int, int, int, World]) -> list[dict[str, object]]:
     return rows
 
 
-def run(replicates: int, seed: int, processes: int) -> pd.DataFrame:
+def run(replicates: int, seed: int, processes: int, only: str = "") -> pd.DataFrame:
     tasks = [
         (i, r, seed_of(seed, i, r), w)
         for r in range(replicates)
         for i, w in enumerate(settings())
+        if only in label(w)
     ]
     if processes > 1:
         import multiprocessing
@@ -150,7 +151,10 @@ def tables(res: pd.DataFrame) -> str:
         .agg(
             people=("decided", "size"),
             false_verdicts=("decided", "mean"),
-            raw_p_below_05=("p_val", lambda p: float((p.dropna() < 0.05).mean()) if p.notna().any() else math.nan),
+            raw_p_below_05=(
+                "p_val",
+                lambda p: float((p.dropna() < 0.05).mean()) if p.notna().any() else math.nan,
+            ),
             not_enough_data=("verdict", lambda v: float((v == "not enough data").mean())),
             described_only=("verdict", lambda v: float((v == "described only").mean())),
         )
@@ -159,11 +163,18 @@ def tables(res: pd.DataFrame) -> str:
     a["mc_se"] = np.sqrt(np.maximum(a["false_verdicts"], 0.05) * 0.95 / a["people"])
     out.append("### A. No true effect: false verdicts per claim\n\n" + _md(a))
     people = (
-        null.groupby(["setting", "days", "replicate"])["decided"].any().groupby(["setting", "days"]).mean()
+        null.groupby(["setting", "days", "replicate"])["decided"]
+        .any()
+        .groupby(["setting", "days"])
+        .mean()
     )
-    out.append("People with at least one false verdict:\n\n" + _md(people.rename("share").reset_index()))
+    out.append(
+        "People with at least one false verdict:\n\n" + _md(people.rename("share").reset_index())
+    )
     # B. Bias and coverage of the estimates with a truth.
-    est = res.loc[np.isfinite(res["true_ratio"].astype(float)) & np.isfinite(res["estimate"].astype(float))].copy()
+    est = res.loc[
+        np.isfinite(res["true_ratio"].astype(float)) & np.isfinite(res["estimate"].astype(float))
+    ].copy()
     est["error"] = np.log(est["estimate"].astype(float)) - np.log(est["true_ratio"].astype(float))
     est["covered"] = (est["ci_low"] <= est["true_ratio"]) & (est["true_ratio"] <= est["ci_high"])
     b = (
@@ -201,13 +212,28 @@ def tables(res: pd.DataFrame) -> str:
     if len(pe):
         from scipy import stats
 
+        prev = res.loc[(res["setting"] == "amounts, effects") & (res["group"] == "prevention")]
+        tested = prev.groupby(["days", "replicate"])["p_val"].apply(lambda p: int(p.notna().sum()))
         pe = pe.loc[pe["true_ratio"] != 1.0]
-        n_tested = 7
-        z = stats.norm.ppf(1 - 0.05 / n_tested / 2)
-        pe["predicted"] = stats.norm.sf(z - np.abs(np.log(pe["true_ratio"].astype(float))) / pe["se_log"].astype(float))
+        m = tested.reindex(pd.MultiIndex.from_frame(pe[["days", "replicate"]])).to_numpy()
+        z = stats.norm.ppf(1 - 0.05 / np.maximum(m, 1) / 2)
+        pe["predicted"] = stats.norm.sf(
+            z - np.abs(np.log(pe["true_ratio"].astype(float))) / pe["se_log"].astype(float)
+        )
         pe["observed"] = pe["verdict"] == "supported"
-        d = pe.groupby(["days", "claim"]).agg(n=("observed", "size"), predicted=("predicted", "mean"), observed=("observed", "mean")).reset_index()
-        out.append("### D. Power predicted from the fitted SE and the FDR threshold vs observed\n\n" + _md(d))
+        d = (
+            pe.groupby(["days", "claim"])
+            .agg(
+                n=("observed", "size"),
+                predicted=("predicted", "mean"),
+                observed=("observed", "mean"),
+            )
+            .reset_index()
+        )
+        out.append(
+            "### D. Power predicted from the fitted SE and the FDR threshold vs observed\n\n"
+            + _md(d)
+        )
     return "\n\n".join(out) + "\n"
 
 
@@ -218,12 +244,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--from", dest="source", type=Path)
+    parser.add_argument("--only", default="", help="settings whose label contains this")
     args = parser.parse_args(argv)
     start = time.time()
     if args.source:
         res = pd.read_csv(args.source)
     else:
-        res = run(args.replicates, args.seed, min(2, args.processes))
+        res = run(args.replicates, args.seed, min(2, args.processes), args.only)
         if args.out:
             args.out.mkdir(parents=True, exist_ok=True)
             res.to_csv(args.out / "world_results.csv.gz", index=False)

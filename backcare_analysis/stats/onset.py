@@ -33,7 +33,6 @@ from .glm import Model, SEType, fit_hazard
 from .triggers import TRIGGERS
 from .verdicts import DEFAULT_MINIMUMS, Measure, Minimums, describe_effect, wald_columns
 
-
 #: Small-sample correction of the standard error: ``SE * sqrt(n / (n - K))`` with ``n``
 #: onsets. With 8-16 onsets the spread of the estimates was 1.1-1.35 times the
 #: information-based SE in simulation; ``K = 3`` matches that spread (docs/statistics.md).

@@ -19,7 +19,8 @@ independent check found the project's own simulation lacked:
 - **lifting acting two days later** (the effect of ``heavy_lifting`` is planted at lag 2).
 
 The hazard uses habit means over the previous 7 days *outside* episode days and the 3 days
-after (the analysis' own definition), so a planted ratio is the estimand; ``tags=True``
+after (the analysis' own definition) and the previous day's sitting and water as recorded,
+so a planted ratio is the estimand; ``tags=True``
 writes the same person as a tag diary (exercise/stretching/long-sitting days, activity
 level, lifting) with no minutes.
 """
@@ -115,10 +116,11 @@ def simulate_world_log(world: World, seed: int) -> Log:
     episodes: list[tuple[int, int, float]] = []
     for d in range(n):
         if d > until and d >= 7:
-            window = ~masked[d - 7 : d]
-            if window.sum() >= 4:
-                ex = exercise[d - 7 : d][window].mean()
-                st = stretching[d - 7 : d][window].mean()
+            # The habit: the last 7 days outside pain within 14 days (the panel's own rule).
+            span = np.flatnonzero(~masked[max(0, d - 14) : d])[-7:] + max(0, d - 14)
+            if span.size >= 4:
+                ex = exercise[span].mean()
+                st = stretching[span].mean()
             else:
                 ex, st = 20.0, 10.0
             since = d - last_end
@@ -126,11 +128,11 @@ def simulate_world_log(world: World, seed: int) -> Log:
                 base
                 + season[d]
                 + (math.log(world.cluster_rr) if 1 <= since <= 14 else 0.0)
-                + (0.0 if masked[d - 1] else log_rr["sitting_h"] * (sitting[d - 1] - 7))
+                + log_rr["sitting_h"] * (sitting[d - 1] - 7)
                 + log_rr["exercise_min"] * (ex - 20) / 30
                 + log_rr["stretching_min"] * (st - 10) / 10
-                + log_rr["heavy_lifting"] * float(lifting[d - 2] and not masked[d - 2])
-                + (0.0 if masked[d - 1] else log_rr["water_ml"] * (water[d - 1] - 1800) / 500)
+                + log_rr["heavy_lifting"] * float(lifting[d - 2])
+                + log_rr["water_ml"] * (water[d - 1] - 1800) / 500
             )
             if rng.random() < min(0.9, math.exp(eta)):
                 severity = float(np.clip(rng.normal(6, 1.6), 2, 10))
