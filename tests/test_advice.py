@@ -22,21 +22,24 @@ CLAIM_IDS = [
 ]  # fmt: skip
 
 #: What data/sample/README.md says a correct analysis finds on the sample person.
+# Issue 13 changed these on purpose: habit windows without the 3 days after an episode,
+# season and time-since-episode adjustment, a small-sample factor and a 3-day lifting
+# window leave fewer verdicts in one year; breaks is read with sitting; treatments and
+# recurrence are described only.
 SAMPLE_VERDICTS = {
     "sitting": "supported",
-    "breaks": "supported",
+    "breaks": "described only",
     "exercise": "inconclusive",
-    "stretching": "supported",
-    # No true water effect in the sample person: a false discovery, documented as such.
-    "hydration": "contradicted",
-    "lifting": "supported",
+    "stretching": "inconclusive",
+    "hydration": "inconclusive",
+    "lifting": "inconclusive",
     "posture": "not enough data",
-    "ice_then_heat": "inconclusive",
-    "heat": "inconclusive",
-    "nsaids": "inconclusive",
-    "rest_vs_movement": "inconclusive",
-    "stretch_during": "inconclusive",
-    "recurrence": "supported",
+    "ice_then_heat": "described only",
+    "heat": "described only",
+    "nsaids": "described only",
+    "rest_vs_movement": "described only",
+    "stretch_during": "described only",
+    "recurrence": "described only",
 }
 
 
@@ -64,19 +67,19 @@ def test_sample_verdicts_match_the_sample_readme(sample_card: pd.DataFrame) -> N
 
 #: The same person read from the Bearable and Apple Health exports (data/sample/README.md).
 APP_SAMPLE_VERDICTS = {
-    "sitting": "not enough data",
-    "breaks": "supported",
+    "sitting": "supported",  # from Bearable's long-sitting tag days (issue 11/13)
+    "breaks": "described only",
     "exercise": "inconclusive",
     "stretching": "inconclusive",
     "hydration": "inconclusive",
-    "lifting": "supported",
+    "lifting": "inconclusive",
     "posture": "not enough data",
     "ice_then_heat": "not enough data",
     "heat": "not enough data",
     "nsaids": "not enough data",
     "rest_vs_movement": "not enough data",
     "stretch_during": "not enough data",
-    "recurrence": "supported",
+    "recurrence": "described only",
 }
 
 
@@ -85,7 +88,8 @@ def test_app_exports_sample_verdicts_match_the_sample_readme() -> None:
     card = check_advice(read_log([sample / "bearable", sample / "apple-health"]))
     assert scorecard_verdicts(card) == APP_SAMPLE_VERDICTS
     sitting = card.set_index("claim").loc["sitting"]
-    assert "hours of sitting" in sitting["sentence"]
+    assert sitting["exposure_measure"] == "sitting_day (diary tags)"
+    assert sitting["sentence"].startswith("On days after you had a day of long sitting")
 
 
 def test_sitting_interval_covers_the_planted_effect(sample_card: pd.DataFrame) -> None:
