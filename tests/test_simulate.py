@@ -46,6 +46,7 @@ def test_person_seeds_are_stable_and_distinct() -> None:
     assert len(seeds) == 150
 
 
+@pytest.mark.slow
 def test_small_seeded_calibration_run() -> None:
     settings = [
         Setting("null", days=365, exclude_episode_days=True),
