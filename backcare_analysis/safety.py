@@ -307,7 +307,6 @@ def warning_signs(log: Log) -> pd.DataFrame:
         for c, w in zip(missing["check"], missing["why_not"], strict=True)
     ]
     rows += [
-        {"kind": "urgent care sign", "item": s, "detail": EMERGENCY_ADVICE}
-        for s in EMERGENCY_SIGNS
+        {"kind": "urgent care sign", "item": s, "detail": EMERGENCY_ADVICE} for s in EMERGENCY_SIGNS
     ]
     return pd.DataFrame(rows, columns=["kind", "item", "detail"])
