@@ -185,7 +185,7 @@ def test_an_activity_only_log_says_no_symptom_diary_was_given() -> None:
     assert not card.loc["sitting", "sentence"].count("nothing in the log records")
     text = format_summary(log)
     assert "nan" not in text
-    assert "no onset rate" in text
+    assert "cannot be given without a diary" in text
 
 
 def test_a_log_without_treatments_or_triggers_gets_not_enough_data(tmp_path: Path) -> None:
@@ -213,5 +213,5 @@ def test_console_shows_warning_signs_before_the_scorecard(
     csv = tmp_path / "card.csv"
     assert main(["--csv", str(csv)], out=out) == 0
     text = out.getvalue()
-    assert text.index("WARNING SIGNS") < text.index("Advice scorecard")
+    assert text.index("WARNING SIGNS") < text.index("The advice, checked")
     assert pd.read_csv(csv)["claim"].tolist() == CLAIM_IDS
