@@ -7,7 +7,7 @@ file names in :data:`SOURCE_FILES`); the published evidence beside each comes fr
 adjusted for initial severity (:func:`~backcare_analysis.stats.treatments.compare_treatments`);
 recurrence with Kaplan-Meier (:func:`~backcare_analysis.stats.recurrence.recurrence`).
 False-discovery control runs across the prevention claims; treatment comparisons form their
-own family and are described only (no verdict: the log says which treatments an episode
+own family and are described (no verdict: the log says which treatments an episode
 got, not when, so anything tried is likelier in long episodes); the recurrence probability
 is described beside the published range; a proxy (standing breaks, which move with
 sitting) is read with its parent claim rather than given a verdict of its own.
@@ -244,7 +244,7 @@ _CONCLUSION: Final[dict[str, str]] = {
     CONTRADICTED: "this goes against the advice.",
     INCONCLUSIVE: "inconclusive so far.",
     NOT_ENOUGH_DATA: "not enough data yet.",
-    DESCRIBED: "described only, no verdict.",
+    DESCRIBED: "described, no verdict.",
 }
 
 #: Days at risk with a value for a measure to be preferred over the next one.
@@ -477,7 +477,7 @@ def check_advice(log: Log, *, alpha: float = 0.05) -> pd.DataFrame:
     Warning signs are not part of the scorecard: show :func:`~backcare_analysis.red_flags`
     first. A claim whose data is not in the log gets ``not enough data`` and says which
     field or tracker would answer it. Treatment comparisons, the recurrence probability and
-    proxies get ``described only`` (:data:`~backcare_analysis.stats.verdicts.DESCRIBED`):
+    proxies get ``described`` (:data:`~backcare_analysis.stats.verdicts.DESCRIBED`):
     an estimate with its interval and no verdict.
     """
     prevention = [c for c in CLAIMS if c.group == "prevention"]
@@ -502,7 +502,7 @@ def check_advice(log: Log, *, alpha: float = 0.05) -> pd.DataFrame:
                 row["_expected"],  # type: ignore[arg-type]
                 alpha=alpha,
             )
-    # Treatments: their own false-discovery family, described only.
+    # Treatments: their own false-discovery family, described.
     treated = _treatment(log, treatment)
     t_q = benjamini_hochberg(np.array([float(r["p_val"]) for r in treated]))  # type: ignore[arg-type]
     for row, q in zip(treated, t_q, strict=True):

@@ -25,21 +25,21 @@ CLAIM_IDS = [
 # Issue 13 changed these on purpose: habit windows without the 3 days after an episode,
 # season and time-since-episode adjustment, a small-sample factor and a 3-day lifting
 # window leave fewer verdicts in one year; breaks is read with sitting; treatments and
-# recurrence are described only.
+# recurrence are described.
 SAMPLE_VERDICTS = {
     "sitting": "supported",
-    "breaks": "described only",
+    "breaks": "described",
     "exercise": "inconclusive",
     "stretching": "inconclusive",
     "hydration": "inconclusive",
     "lifting": "inconclusive",
     "posture": "not enough data",
-    "ice_then_heat": "described only",
-    "heat": "described only",
-    "nsaids": "described only",
-    "rest_vs_movement": "described only",
-    "stretch_during": "described only",
-    "recurrence": "described only",
+    "ice_then_heat": "described",
+    "heat": "described",
+    "nsaids": "described",
+    "rest_vs_movement": "described",
+    "stretch_during": "described",
+    "recurrence": "described",
 }
 
 
@@ -68,7 +68,7 @@ def test_sample_verdicts_match_the_sample_readme(sample_card: pd.DataFrame) -> N
 #: The same person read from the Bearable and Apple Health exports (data/sample/README.md).
 APP_SAMPLE_VERDICTS = {
     "sitting": "supported",  # from Bearable's long-sitting tag days (issue 11/13)
-    "breaks": "described only",
+    "breaks": "described",
     "exercise": "inconclusive",
     "stretching": "inconclusive",
     "hydration": "inconclusive",
@@ -79,7 +79,7 @@ APP_SAMPLE_VERDICTS = {
     "nsaids": "not enough data",
     "rest_vs_movement": "not enough data",
     "stretch_during": "not enough data",
-    "recurrence": "described only",
+    "recurrence": "described",
 }
 
 

@@ -156,7 +156,7 @@ def tables(res: pd.DataFrame) -> str:
                 lambda p: float((p.dropna() < 0.05).mean()) if p.notna().any() else math.nan,
             ),
             not_enough_data=("verdict", lambda v: float((v == "not enough data").mean())),
-            described_only=("verdict", lambda v: float((v == "described only").mean())),
+            described=("verdict", lambda v: float((v == "described").mean())),
         )
         .reset_index()
     )

@@ -40,7 +40,7 @@ INCONCLUSIVE: Final = "inconclusive"
 NOT_ENOUGH_DATA: Final = "not enough data"
 #: Not a verdict: a row that is described with its interval but decides nothing (treatment
 #: comparisons, the recurrence probability, a proxy read with its parent claim).
-DESCRIBED: Final = "described only"
+DESCRIBED: Final = "described"
 #: Every verdict, in the order a report lists them.
 VERDICTS: Final[tuple[Verdict, ...]] = (SUPPORTED, CONTRADICTED, INCONCLUSIVE, NOT_ENOUGH_DATA)
 

@@ -19,7 +19,7 @@ _VERDICT_STYLE: dict[str, tuple[str, str, str]] = {
     "contradicted": ("X", "#b2182b", "contradicted"),
     "inconclusive": ("o", "white", "inconclusive"),
     "not enough data": ("", "none", "not enough data"),
-    "described only": ("s", "#bbbbbb", "described only"),
+    "described": ("s", "#bbbbbb", "described"),
 }
 
 
