@@ -110,7 +110,11 @@ def test_simulated_export_round_trips(export_zip: Path, person: object) -> None:
     assert got["symptoms_logged"].all()
     assert got["activity_logged"].all()
     prov = log.provenance.iloc[0]
-    assert prov["rows_used"] + prov["rows_rejected"] == prov["rows_read"] > 0
+    # Other types (heart rate, ...) and records inside <Correlation> are not analysed.
+    assert prov["rows_not_analysed"] > 0
+    assert (
+        prov["rows_used"] + prov["rows_not_analysed"] + prov["rows_rejected"] == (prov["rows_read"])
+    )
     assert prov["rows_rejected"] == 0
     assert "inside <Correlation> skipped" in prov["note"]
 
@@ -351,7 +355,9 @@ def test_date_range_and_progress_bar(tmp_path: Path, capsys: pytest.CaptureFixtu
         write(tmp_path, body), date_from="2025-01-03", date_to="2025-01-04", progress=True
     )
     assert log.daily["steps_count"].tolist() == [300, 400]
-    assert log.provenance["rows_read"].tolist() == [2]
+    # Records outside the dates are read and not analysed (every element is accounted for).
+    prov = log.provenance.iloc[0]
+    assert (prov["rows_read"], prov["rows_used"], prov["rows_not_analysed"]) == (9, 2, 7)
     assert "7 records outside date_from/date_to skipped" in log.provenance["note"].iloc[0]
     out = capsys.readouterr()
     assert out.out == ""

@@ -93,7 +93,7 @@ def read(
         Show a progress bar (bytes of XML read) on standard error.
     date_from, date_to
         Keep only local calendar days in this range (both included, ``YYYY-MM-DD``);
-        records of other days are skipped, not counted as read.
+        rows of other days are not analysed (counted in ``rows_not_analysed``).
     threshold_0_10, gap_h
         The episode rule for ``HKCategoryTypeIdentifierLowerBackPain`` records, whose
         severities count as Not present 0, Mild 3, Moderate 6, Severe 9; "Present"
@@ -112,7 +112,8 @@ def read(
         ``sitting_h`` stays missing (Apple Health does not measure sitting);
         ``symptoms_logged`` is true only on days covered by a LowerBackPain record.
         ``episodes`` come from those records. A provenance row is one Record, Workout or
-        ActivitySummary element of a type used.
+        ActivitySummary element; those of types not used, inside a ``<Correlation>``,
+        outside the dates, and in-bed or awake intervals are not analysed.
 
     Raises
     ------
@@ -146,23 +147,29 @@ def read(
             blocks = prolog(_counted(raw_blocks(path, member, BLOCK_BYTES), bar), where)
             with closing(in_background(blocks)) as background:
                 state = parse_full(background, collector, where)
-    if collector.seen == 0 and state.get("records", 0) == 0:
+    other = max(0, state.get("records", 0) - collector.seen_records - state.get("inner", 0))
+    # Every Record, Workout and ActivitySummary element is a row read: used, rejected, or
+    # not analysed (other types, inside a <Correlation>, outside the dates, not sleep).
+    not_analysed = other + state.get("inner", 0) + collector.other_workouts
+    not_analysed += collector.not_analysed
+    taken = collector.read - collector.not_asleep  # used or rejected
+    if taken + not_analysed == 0:
         raise LogFormatError(
             f"{where}: the export holds no records; export again from the Health app after "
             "the Watch or iPhone has recorded some data"
         )
     episodes, daily = collector.finish(threshold_0_10=threshold_0_10, gap_h=gap_h)
-    other = max(0, state.get("records", 0) - collector.seen_records - state["inner"])
+    rejected_rows = len(collector.rejections)
     note = "; ".join(
         [
             f"read by {how}",
-            "a row is one Record, Workout or ActivitySummary element of a type used",
+            "a row is one Record, Workout or ActivitySummary element; those of a type not "
+            "used are counted as not analysed",
             f"{other} records of other types skipped",
             f"{state['inner']} records inside <Correlation> skipped (they repeat top-level ones)",
             *collector.notes(),
         ]
     )
-    rejected = len(collector.rejections)
     return Log(
         episodes=episodes,
         daily=daily,
@@ -170,9 +177,10 @@ def read(
         provenance=provenance_row(
             path,
             SOURCE,
-            rows_read=collector.read,
-            rows_used=collector.read - rejected,
-            rows_rejected=rejected,
+            rows_read=taken + not_analysed,
+            rows_used=taken - rejected_rows,
+            rows_not_analysed=not_analysed,
+            rows_rejected=rejected_rows,
             note=note,
         ),
         parameters={"threshold_0_10": threshold_0_10, "gap_h": gap_h},

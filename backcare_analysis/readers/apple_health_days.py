@@ -379,10 +379,16 @@ class Collector:
         """Counts for the provenance note."""
         return [
             f"{self.other_workouts} workouts of other types skipped",
-            f"{self.not_asleep} in-bed or awake sleep records used as not asleep",
+            f"{self.not_asleep} in-bed or awake sleep records skipped (not sleep)",
             f"{self.outside} records outside date_from/date_to skipped",
             f"{len(self.sources)} sources",
         ]
+
+    @property
+    def not_analysed(self) -> int:
+        """Elements of a type used that are fine but not analysed: outside the date range,
+        or in-bed and awake intervals (not sleep)."""
+        return self.outside + self.not_asleep
 
     def finish(self, *, threshold_0_10: float, gap_h: float) -> Tables:
         """The episodes and daily tables of everything taken in."""

@@ -41,7 +41,9 @@ def tables(c: Collector, *, threshold_0_10: float, gap_h: float) -> Tables:
     """The episodes and daily tables of everything taken in."""
     values: dict[str, pd.Series] = {}
     q = [
-        np.concatenate([p[col] for p in c.q_parts]) if c.q_parts else np.zeros(0)
+        np.concatenate([p[col] for p in c.q_parts])
+        if c.q_parts
+        else np.zeros(0, dtype=np.float64 if col == 3 else np.int64)  # amounts, else codes
         for col in range(7)
     ]
     kind, day, src, amount, k0, k1, line = q
