@@ -36,6 +36,8 @@ from .apple_health_full import parse_full
 from .apple_health_input import (
     BLOCK_BYTES,
     MAX_PROLOG_BYTES,
+    READABLE_METHODS,
+    bounded,
     find_member,
     is_health_head,
     prolog,
@@ -65,6 +67,8 @@ def sniff(head: Head) -> bool:
     try:
         with zipfile.ZipFile(head.path) as zf:
             for info in [i for i in zf.infolist() if i.filename.lower().endswith(".xml")][:5]:
+                if info.flag_bits & 0x1 or info.compress_type not in READABLE_METHODS:
+                    return True  # unreadable XML: the reader says why, not "unknown format"
                 with zf.open(info) as fh:
                     if is_health_head(fh.read(MAX_PROLOG_BYTES // 16)):
                         return True
@@ -134,7 +138,9 @@ def read(
     if xml_parser == "fast":
         try:
             with _bar(total, path, progress, "scanning") as bar:
-                blocks = prolog(_counted(raw_blocks(path, member, BLOCK_BYTES), bar), where)
+                blocks = bounded(
+                    prolog(_counted(raw_blocks(path, member, BLOCK_BYTES), bar), where), where
+                )
                 with closing(fast_plans(blocks, BLOCK_BYTES)) as plans:
                     scan(plans, collector, state)
         except Unsupported as exc:
@@ -144,7 +150,9 @@ def read(
         how = how if how.startswith("the full") else "the full XML parse (expat)"
         collector = Collector(where, day_from, day_to)
         with _bar(total, path, progress, "parsing") as bar:
-            blocks = prolog(_counted(raw_blocks(path, member, BLOCK_BYTES), bar), where)
+            blocks = bounded(
+                prolog(_counted(raw_blocks(path, member, BLOCK_BYTES), bar), where), where
+            )
             with closing(in_background(blocks)) as background:
                 state = parse_full(background, collector, where)
     other = max(0, state.get("records", 0) - collector.seen_records - state.get("inner", 0))

@@ -46,15 +46,11 @@ def find_member(path: Path) -> zipfile.ZipInfo:
             ]
             found = []
             for info in candidates:
-                if info.flag_bits & 0x1:
-                    raise LogFormatError(
-                        f"{path}: {info.filename} is encrypted; export again from the Health "
-                        "app and do not protect the zip with a password"
-                    )
+                check_member(path, info)
                 with zf.open(info) as fh:
                     if is_health_head(fh.read(MAX_PROLOG_BYTES // 4)):
                         found.append(info)
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
         raise LogFormatError(
             f"{path}: the zip archive cannot be read ({exc}); the download may be "
             "incomplete: export it again from the Health app"
@@ -67,6 +63,35 @@ def find_member(path: Path) -> zipfile.ZipInfo:
             "> Export All Health Data"
         )
     return max(found, key=lambda i: i.file_size)
+
+
+#: Compression methods Python's zipfile reads: stored, deflate, bzip2, lzma.
+READABLE_METHODS: Final = frozenset({0, 8, 12, 14})
+_DEFLATE64, _AES = 9, 99
+
+
+def check_member(path: Path, info: zipfile.ZipInfo) -> None:
+    """Refuse a zip member that cannot be read: encrypted (a password, or WinZip AES), or
+    compressed with a method other than stored, deflate, bzip2 or lzma (Deflate64 is what
+    Windows Explorer and some archivers write for large files).
+
+    Raises
+    ------
+    LogFormatError
+        Naming the file, the member and what to do.
+    """
+    if info.flag_bits & 0x1 or info.compress_type == _AES:
+        raise LogFormatError(
+            f"{path}: {info.filename} is encrypted; export again from the Health "
+            "app and do not protect the zip with a password"
+        )
+    if info.compress_type not in READABLE_METHODS:
+        method = "Deflate64" if info.compress_type == _DEFLATE64 else f"method {info.compress_type}"
+        raise LogFormatError(
+            f"{path}: {info.filename} is compressed with {method}, which cannot be read here; "
+            "re-zip the export with standard Deflate (or pass the unzipped export.xml), or "
+            "export again from the Health app"
+        )
 
 
 def raw_blocks(
@@ -92,7 +117,7 @@ def raw_blocks(
             with zipfile.ZipFile(path) as zf, zf.open(member) as fh:
                 while block := fh.read(block_bytes):
                     yield block
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
         raise LogFormatError(
             f"{path}: the zip archive is damaged ({exc}); export it again from the Health app"
         ) from exc
@@ -177,3 +202,46 @@ def prolog(blocks: Iterator[bytes], where: str) -> Iterator[bytes]:
     if head:
         yield head
     yield from blocks
+
+
+#: No start tag, comment or text between two tags of a real export comes near this; a
+#: longer stretch without a ``<`` is refused before any parser has to hold it.
+MAX_TAG_BYTES: Final = 8 << 20
+
+
+def bounded(blocks: Iterator[bytes], where: str) -> Iterator[bytes]:
+    """``blocks`` unchanged, refused as soon as more than :data:`MAX_TAG_BYTES` pass
+    without a ``<``: a single tag (or comment, or text) that long is no export, and
+    neither parser should have to hold it (expat buffers an unfinished tag whole and, in
+    older versions, parses it again for every block: hours and gigabytes for a 1 GiB tag).
+
+    Only the stretch that crosses a block boundary is measured, two ``memchr`` calls per
+    block; a stretch within one block is bounded by the block itself.
+
+    Raises
+    ------
+    LogFormatError
+        Naming the file, the line and byte where the stretch starts, and what to do.
+    """
+    run = 0  # bytes since the last "<"
+    line, offset = 1, 0
+    run_line, run_offset = 1, 0
+    for block in blocks:
+        first = block.find(b"<")
+        if run + (len(block) if first < 0 else first) > MAX_TAG_BYTES:
+            raise LogFormatError(
+                f"{where}: from line {run_line} (byte {run_offset}) on, more than "
+                f"{MAX_TAG_BYTES >> 20} MiB pass without a new tag; a single tag that "
+                "long is not written by the Health app (the file is damaged or was made to "
+                "exhaust memory). Export again from the Health app"
+            )
+        if first < 0:
+            run += len(block)
+        else:
+            last = block.rfind(b"<")
+            run = len(block) - last
+            run_line = line + block.count(b"\n", 0, last)
+            run_offset = offset + last
+        line += block.count(b"\n")
+        offset += len(block)
+        yield block

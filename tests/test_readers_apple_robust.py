@@ -1,0 +1,166 @@
+"""The Apple Health reader on damaged, hostile and odd input (issue 14): one test per cause.
+
+Every test reads with both parsers where the input is XML, since the result must never
+depend on which one ran.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+import subprocess
+import sys
+import zipfile
+import zlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from backcare_analysis.readers import apple_health, read_log
+from backcare_analysis.schema import Log, LogFormatError
+
+Q, C = "HKQuantityTypeIdentifier", "HKCategoryTypeIdentifier"
+HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n<HealthData locale="en_US">\n'
+TAIL = "</HealthData>\n"
+PARSERS = ("fast", "full")
+
+
+def rec(type_: str, value: str, start: str, end: str | None = None, **attrs: str) -> str:
+    extra = "".join(f' {k}="{v}"' for k, v in attrs.items())
+    return (
+        f' <Record type="{type_}" sourceName="Watch"{extra} startDate="{start}" '
+        f'endDate="{end or start}" value="{value}"/>\n'
+    )
+
+
+def steps(day: str, value: int, hour: int = 9) -> str:
+    t = f"{day} {hour:02d}:00:00 +0100"
+    return rec(f"{Q}StepCount", str(value), t, unit="count")
+
+
+def write(folder: Path, body: str | bytes, name: str = "export.xml") -> Path:
+    raw = body if isinstance(body, bytes) else body.encode("utf-8")
+    path = folder / name
+    path.write_bytes(HEAD.encode() + raw + TAIL.encode())
+    return path
+
+
+def both(path: Path) -> Log:
+    """Read with both parsers and check that every table agrees."""
+    fast = apple_health.read(path)
+    full = apple_health.read(path, xml_parser="full")
+    for table in ("daily", "episodes", "rejected"):
+        pd.testing.assert_frame_equal(getattr(fast, table), getattr(full, table))
+    return fast
+
+
+# --- zips that Python's zipfile cannot read (issue 14 item 3) -------------------------------
+
+
+def _patched_zip(path: Path, *, method: int | None = None, flag: int = 0) -> Path:
+    """A zip of a small export with the compression method or the flag bits set by hand
+    in both the local and the central header (the data itself stays deflated)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("apple_health_export/export.xml", HEAD + steps("2025-01-06", 5) + TAIL)
+    raw = bytearray(buf.getvalue())
+    for signature, flag_at, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
+        at = raw.find(signature)
+        if method is not None:
+            raw[at + method_at : at + method_at + 2] = struct.pack("<H", method)
+        old = struct.unpack("<H", raw[at + flag_at : at + flag_at + 2])[0]
+        raw[at + flag_at : at + flag_at + 2] = struct.pack("<H", old | flag)
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def test_deflate64_zip_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    path = _patched_zip(tmp_path / "export.zip", method=9)
+    for read in (apple_health.read, read_log):
+        with pytest.raises(LogFormatError, match=r"export\.zip.*Deflate64.*re-zip.*Deflate"):
+            read(path)
+
+
+def test_encrypted_zip_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    for name, options in (("pkzip", {"flag": 1}), ("aes", {"method": 99})):
+        path = _patched_zip(tmp_path / f"{name}.zip", **options)
+        for read in (apple_health.read, read_log):
+            with pytest.raises(LogFormatError, match=r"encrypted; export again .*password"):
+                read(path)
+
+
+# --- one huge start tag (issue 14 item 4) ---------------------------------------------------
+
+
+def _huge_tag_zip(path: Path, tag_bytes: int) -> Path:
+    """A zip whose export.xml holds one start tag of ``tag_bytes`` bytes, streamed: 1 MiB
+    of ``a`` is deflated once and, the compressor reset by a full flush, the same
+    compressed piece repeats, so 1 GiB of XML costs 1 MB of zip and no time to build."""
+    head = HEAD.encode() + b' <Record type="HKQuantityTypeIdentifierStepCount" value="'
+    tail = b'"/>\n' + TAIL.encode()
+    piece_bytes = 1 << 20
+    piece = b"a" * piece_bytes
+
+    def deflated(data: bytes, mode: int) -> bytes:
+        z = zlib.compressobj(9, zlib.DEFLATED, -15)
+        return z.compress(data) + z.flush(mode)
+
+    repeats = tag_bytes // piece_bytes
+    repeated = deflated(piece, zlib.Z_FULL_FLUSH)
+    first, last = deflated(head, zlib.Z_FULL_FLUSH), deflated(tail, zlib.Z_FINISH)
+    crc = zlib.crc32(head)
+    for _ in range(repeats):
+        crc = zlib.crc32(piece, crc)
+    crc = zlib.crc32(tail, crc)
+    size = len(head) + repeats * piece_bytes + len(tail)
+    compressed = len(first) + repeats * len(repeated) + len(last)
+    name = b"apple_health_export/export.xml"
+    common = struct.pack("<HHHHIII", 0, 8, 0, 0, crc, compressed, size)  # flags .. sizes
+    with path.open("wb") as fh:
+        fh.write(b"PK\x03\x04" + struct.pack("<H", 20) + common + struct.pack("<HH", len(name), 0))
+        fh.write(name + first)
+        for _ in range(repeats):
+            fh.write(repeated)
+        fh.write(last)
+        directory = fh.tell()
+        central = b"PK\x01\x02" + struct.pack("<HH", 20, 20) + common
+        central += struct.pack("<HHHHHII", len(name), 0, 0, 0, 0, 0, 0) + name
+        fh.write(central)
+        fh.write(b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, 1, 1, len(central), directory, 0))
+    return path
+
+
+def test_huge_single_tag_is_refused_fast_with_bounded_memory(tmp_path: Path) -> None:
+    """A 1 MB zip holding one 1 GiB start tag ran for minutes and took over 630 MB; it
+    is refused within the first 8 MiB, by both parsers."""
+    path = _huge_tag_zip(tmp_path / "export.zip", 1 << 30)
+    assert path.stat().st_size < 4 << 20
+    with zipfile.ZipFile(path) as zf:  # a well-formed zip: the XML itself is the problem
+        assert zf.infolist()[0].file_size > 1 << 30
+    code = (
+        "import resource, sys, time\n"
+        "from backcare_analysis.readers import apple_health\n"
+        "from backcare_analysis.schema import LogFormatError\n"
+        "for parser in ('fast', 'full'):\n"
+        "    t0 = time.perf_counter()\n"
+        "    try:\n"
+        "        apple_health.read(sys.argv[1], xml_parser=parser)\n"
+        "    except LogFormatError as exc:\n"
+        "        print(parser, time.perf_counter() - t0, str(exc).replace(chr(10), ' '))\n"
+        "print('peak_mb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path)],
+        capture_output=True, text=True, env=env, timeout=120, check=True,
+    ).stdout.splitlines()  # fmt: skip
+    assert [line.split()[0] for line in out] == ["fast", "full", "peak_mb"], out
+    for line in out[:2]:
+        assert float(line.split()[1]) < 10
+        assert "more than 8 MiB pass without a new tag" in line
+        assert "export.zip" in line
+        assert "line 3 (byte" in line
+    assert float(out[2].split()[1]) < 300
