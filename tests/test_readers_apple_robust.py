@@ -164,3 +164,59 @@ def test_huge_single_tag_is_refused_fast_with_bounded_memory(tmp_path: Path) -> 
         assert "export.zip" in line
         assert "line 3 (byte" in line
     assert float(out[2].split()[1]) < 300
+
+
+# --- symptoms: instants, not wall times (issue 14 items 8 and 10) ---------------------------
+
+
+def pain(severity: str, start: str, end: str) -> str:
+    return rec(f"{C}LowerBackPain", f"HKCategoryValueSeverity{severity}", start, end)
+
+
+def test_symptom_copies_with_another_utc_offset_count_once(tmp_path: Path) -> None:
+    """The same records written by an export made in another time zone (same instants,
+    other offsets) doubled the episodes; they are duplicates of the same instant."""
+    body = (
+        pain("Severe", "2025-01-06 09:00:00 +0100", "2025-01-06 12:00:00 +0100")  # line 3
+        + pain("Moderate", "2025-01-10 09:00:00 +0100", "2025-01-10 10:00:00 +0100")
+        + pain("Severe", "2025-01-06 03:00:00 -0500", "2025-01-06 06:00:00 -0500")  # line 5
+        + pain("Moderate", "2025-01-10 03:00:00 -0500", "2025-01-10 04:00:00 -0500")
+    )
+    log = both(write(tmp_path, body))
+    assert len(log.episodes) == 2
+    assert log.episodes["start_local"].astype(str).tolist() == [
+        "2025-01-06 09:00:00",
+        "2025-01-10 09:00:00",
+    ]
+    assert log.rejected["line"].tolist() == [5, 6]
+    assert log.rejected["reason"].tolist() == [
+        "duplicate of the record on line 3",
+        "duplicate of the record on line 4",
+    ]
+
+
+def test_symptom_duration_across_an_offset_change_is_real_time(tmp_path: Path) -> None:
+    """22:00 +0100 to 03:30 +0200 (the spring daylight-saving night) lasts 4.5 h, not
+    5.5 h; the episode keeps its local wall times."""
+    body = pain("Severe", "2025-03-29 22:00:00 +0100", "2025-03-30 03:30:00 +0200")
+    episodes = both(write(tmp_path, body)).episodes
+    assert episodes["duration_h"].tolist() == [4.5]
+    assert str(episodes["start_local"].iloc[0]) == "2025-03-29 22:00:00"
+    assert str(episodes["end_local"].iloc[0]) == "2025-03-30 03:30:00"
+    assert episodes["start_utc_offset_min"].tolist() == [60]
+
+
+def test_symptoms_of_different_offsets_are_ordered_by_instant(tmp_path: Path) -> None:
+    """A flight from Tokyo to London: 09:00 +0900 (00:00 UTC) comes before 08:00 +0100
+    (07:00 UTC) of the same day, though its wall time is later. Ordered by wall time the
+    two would be an episode of -1 h; by instant they are one of 7 h starting in Tokyo."""
+    body = pain("Severe", "2025-01-06 08:00:00 +0100", "2025-01-06 08:00:00 +0100") + pain(
+        "Moderate", "2025-01-06 09:00:00 +0900", "2025-01-06 09:00:00 +0900"
+    )
+    episodes = both(write(tmp_path, body)).episodes
+    assert len(episodes) == 1
+    assert episodes["duration_h"].tolist() == [7.0]
+    assert str(episodes["start_local"].iloc[0]) == "2025-01-06 09:00:00"
+    assert episodes["start_utc_offset_min"].tolist() == [540]
+    assert episodes["initial_severity_0_10"].tolist() == [6.0]
+    assert episodes["peak_severity_0_10"].tolist() == [9.0]

@@ -70,7 +70,10 @@ class Collector:
         self.q_parts: list[tuple[npt.NDArray[np.generic], ...]] = []
         self.sleep: list[tuple[int, int, int, int, int, int]] = []  # day, src, t0, t1, key, line
         self.workouts: list[tuple[int, int, float, bool, int, int]] = []
-        self.ratings: list[tuple[datetime, int, datetime, float | None, int, int]] = []
+        # local start, its offset, local end, severity, line, key, UTC start, UTC end
+        self.ratings: list[
+            tuple[datetime, int, datetime, float | None, int, int, datetime, datetime]
+        ] = []
         self.summaries: dict[int, tuple[float | None, float | None, int, Element]] = {}
 
     # -- taking elements in --
@@ -299,7 +302,7 @@ class Collector:
             if day == INVALID:
                 self._reject(line, element, bad_date(element[3], "startDate"))
             return
-        _, _, _, start, end, value = element
+        _, source, _, start, end, value = element
         if value not in SEVERITY_0_10:
             known = ", ".join(
                 k.decode().removeprefix("HKCategoryValueSeverity") for k in SEVERITY_0_10
@@ -312,14 +315,19 @@ class Collector:
             return
         try:
             t0, offset = local_time(start)
-            t1, _ = local_time(end)
+            t1, end_offset = local_time(end)
         except ValueError as exc:
             self._reject(line, element, f"unreadable date: {exc}")
             return
-        if t1 < t0 or t1 - t0 > timedelta(days=90):
+        # Instants (UTC): a symptom from 22:00 +0100 to 03:30 +0200 lasts 4.5 h, and the
+        # same record written with another offset (an export made in another time zone)
+        # is the same record.
+        u0, u1 = t0 - timedelta(minutes=offset), t1 - timedelta(minutes=end_offset)
+        if u1 < u0 or u1 - u0 > timedelta(days=90):
             self._reject(line, element, "the symptom ends before it starts or lasts over 90 days")
             return
-        self.ratings.append((t0, offset, t1, SEVERITY_0_10[value], line, hash(element)))
+        key = hash((source, u0, u1, value))
+        self.ratings.append((t0, offset, t1, SEVERITY_0_10[value], line, key, u0, u1))
 
     def _workout(self, line: int, element: Element) -> None:
         day = self._start(element)

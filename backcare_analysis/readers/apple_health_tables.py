@@ -67,11 +67,10 @@ def tables(c: Collector, *, threshold_0_10: float, gap_h: float) -> Tables:
     _fill_from_summaries(c, values, worn)
     values["sleep_h"] = _sleep_hours(c)
     values.update(_workout_values(c, activity_days(values)))
-    ratings = _ratings_frame(c)
+    episodes = _episodes(c, threshold_0_10=threshold_0_10, gap_h=gap_h)
     pain, covered = _pain_by_day(c)
     values["pain_max_0_10"] = pain
     daily = _daily(c, values, covered)
-    episodes = episodes_with_ticks(ratings, threshold_0_10=threshold_0_10, gap_h=gap_h)
     return Tables(episodes, daily)
 
 
@@ -152,15 +151,17 @@ def _fill_span(c: Collector, found: pd.Series, activity: pd.Index, fill: float |
 
 
 def _ratings_frame(c: Collector) -> pd.DataFrame:
+    """The symptom ratings, duplicates (same source, instants and severity) rejected, in
+    UTC with offset 0: episodes are grouped, ordered and timed by instant."""
     keys = np.array([r[5] for r in c.ratings], dtype=np.int64)
     lines = np.array([r[4] for r in c.ratings], dtype=np.int64)
     keep = _reject_duplicates(c, first_of_duplicates([keys], lines), lines, lambda i: "symptom")
     c.ratings = [r for r, k in zip(c.ratings, keep.tolist(), strict=True) if k]
     rows = [
         {
-            "time_local": r[0],
-            "utc_offset_min": r[1],
-            "end_local": r[2],
+            "time_local": r[6],
+            "utc_offset_min": 0,
+            "end_local": r[7],
             "severity_0_10": r[3],
             "location": "lower back",
             "leg_pain": pd.NA,
@@ -173,11 +174,38 @@ def _ratings_frame(c: Collector) -> pd.DataFrame:
     return ratings_frame(rows)
 
 
+def _episodes(c: Collector, *, threshold_0_10: float, gap_h: float) -> pd.DataFrame:
+    """Episodes grouped and timed in UTC (so ``duration_h`` is real time across an offset
+    change), then given back their local wall times: the start (and its offset) of the
+    first rating, the local end of the rating that ends last."""
+    episodes = episodes_with_ticks(_ratings_frame(c), threshold_0_10=threshold_0_10, gap_h=gap_h)
+    if episodes.empty:
+        return episodes
+    by_start = {(r[4], r[6]): r for r in c.ratings}
+    local_end = {r[7]: r[2] for r in c.ratings}
+    first = [
+        by_start[(int(line), start.to_pydatetime())]
+        for line, start in zip(episodes["source_line"], episodes["start_local"], strict=True)
+    ]
+    start = pd.Series([r[0] for r in first], index=episodes.index, dtype="datetime64[us]")
+    out = episodes.assign(
+        start_local=start,
+        start_utc_offset_min=pd.array([r[1] for r in first], dtype="Int64"),
+        end_local=pd.Series(
+            [local_end[e.to_pydatetime()] for e in episodes["end_local"]],
+            index=episodes.index,
+            dtype="datetime64[us]",
+        ),
+        episode_id=episodes["source"] + "-" + start.dt.strftime("%Y%m%dT%H%M"),
+    )
+    return conform(out, "episodes")
+
+
 def _pain_by_day(c: Collector) -> tuple[pd.Series, set[int]]:
     """Worst rated pain per day covered by a symptom record, and the days covered."""
     worst: dict[int, float] = {}
     covered: set[int] = set()
-    for t0, _, t1, severity, _, _ in c.ratings:
+    for t0, _, t1, severity, *_ in c.ratings:
         first, last = t0.date(), t1.date()
         if t1 > t0 and t1.time() == datetime.min.time():
             last -= timedelta(days=1)  # ends at midnight: the next day is not covered
