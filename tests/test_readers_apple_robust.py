@@ -220,3 +220,24 @@ def test_symptoms_of_different_offsets_are_ordered_by_instant(tmp_path: Path) ->
     assert episodes["start_utc_offset_min"].tolist() == [540]
     assert episodes["initial_severity_0_10"].tolist() == [6.0]
     assert episodes["peak_severity_0_10"].tolist() == [9.0]
+
+
+# --- the sleep day's boundary (issue 14 item 12) --------------------------------------------
+
+
+def test_sleep_ending_at_exactly_18_00_counts_for_the_next_day(tmp_path: Path) -> None:
+    """Documented: sleep ending before 18:00 belongs to that day, at 18:00:00 or later to
+    the next. A nap ending 17:59:59 is day D; one ending 18:00:00 is D+1."""
+
+    def nap(start: str, end: str) -> str:
+        value = "HKCategoryValueSleepAnalysisAsleepCore"
+        return rec(
+            f"{C}SleepAnalysis", value, f"2025-01-06 {start} +0100", f"2025-01-06 {end} +0100"
+        )
+
+    daily = both(write(tmp_path, nap("17:00:00", "17:59:59") + nap("17:30:00", "18:00:00"))).daily
+    sleep = daily.set_index(daily["date"].dt.strftime("%Y-%m-%d"))["sleep_h"]
+    assert sleep.to_dict() == {
+        "2025-01-06": pytest.approx(3599 / 3600, abs=1e-4),
+        "2025-01-07": 0.5,
+    }

@@ -65,8 +65,8 @@ STRETCHING: Final = frozenset(
 )
 LIFTING: Final = frozenset({b"TraditionalStrengthTraining", b"FunctionalStrengthTraining"})
 DURATION_UNITS: Final = {b"min": 1.0, b"s": 1 / 60, b"hr": 60.0}
-#: Sleep ending on day D before this hour counts for D, after it for D+1: ``sleep_h`` of D
-#: is the night ending that morning plus naps ending before 18:00.
+#: Sleep ending on day D before this hour counts for D, at or after it (18:00:00 on) for
+#: D+1: ``sleep_h`` of D is the night ending that morning plus naps ending before 18:00.
 SLEEP_DAY_STARTS_H: Final = 18
 STAMP = re.compile(rb"(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)")
 DAY = re.compile(rb"\d{4}-\d\d-\d\d")
