@@ -241,3 +241,40 @@ def test_sleep_ending_at_exactly_18_00_counts_for_the_next_day(tmp_path: Path) -
         "2025-01-06": pytest.approx(3599 / 3600, abs=1e-4),
         "2025-01-07": 0.5,
     }
+
+
+# --- implausible dates (issue 14 item 5) ----------------------------------------------------
+
+
+def test_dates_in_year_9999_or_0001_are_rejected_with_a_reason(tmp_path: Path) -> None:
+    def summary(day: str) -> str:
+        return (
+            f' <ActivitySummary dateComponents="{day}" appleExerciseTime="5" '
+            'appleStandHours="2"/>\n'
+        )
+
+    asleep = "HKCategoryValueSleepAnalysisAsleepCore"
+    body = (
+        steps("9999-12-31", 100, hour=23)  # line 3
+        + steps("0001-01-01", 100, hour=0)  # line 4
+        + rec(f"{C}SleepAnalysis", asleep, "9999-12-31 20:00:00 +0100", "9999-12-31 23:00:00 +0100")
+        + pain("Severe", "0001-01-01 00:00:00 +0100", "0001-01-01 01:00:00 +0100")  # line 6
+        + summary("9999-01-01")  # line 7
+        + ' <Workout workoutActivityType="HKWorkoutActivityTypeYoga" duration="30" '
+        'durationUnit="min" sourceName="W" startDate="0001-01-01 09:00:00 +0100" '
+        'endDate="0001-01-01 09:30:00 +0100"/>\n'  # line 8
+        + pain("Severe", "2025-01-06 22:00:00 -0100", "9999-12-31 23:30:00 -0100")  # line 9
+        + steps("2025-01-06", 500)  # line 10
+    )
+    log = both(write(tmp_path, body))
+    reasons = log.rejected.set_index("line")["reason"]
+    assert list(reasons.index) == [3, 4, 5, 6, 7, 8, 9]
+    for line in (3, 5, 7):
+        assert "is in the future: check the year" in reasons[line], reasons[line]
+    for line in (4, 6, 8):
+        assert "is before 1980-01-01" in reasons[line], reasons[line]
+    # An end at 23:30 -0100 on 9999-12-31 is past the last instant a date can hold.
+    assert reasons[9] == "unreadable date: date value out of range"
+    assert log.daily["steps_count"].tolist() == [500]
+    prov = log.provenance.iloc[0]
+    assert (prov["rows_read"], prov["rows_used"], prov["rows_rejected"]) == (8, 1, 7)

@@ -181,7 +181,8 @@ def read(
     return Log(
         episodes=episodes,
         daily=daily,
-        rejected=collector.rejections.frame(),
+        # In file order, whichever parser ran (they hand records over in other orders).
+        rejected=collector.rejections.frame().sort_values("line", kind="stable", ignore_index=True),
         provenance=provenance_row(
             path,
             SOURCE,

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..schema import DAILY_RANGES
-from ._common import Rejections
+from ._common import Rejections, implausible_day
 from .apple_health_rules import (
     ASLEEP,
     DAY,
@@ -63,6 +63,7 @@ class Collector:
         self.other_workouts = self.not_asleep = 0
         self.days: list[date] = []
         self._day_index: dict[bytes, int] = {}
+        self.implausible: dict[bytes, str] = {}  # day text -> why no real log holds it
         self._sleep_day: dict[bytes, int] = {}
         self.sources: list[bytes] = []
         self._source_index: dict[bytes, int] = {}
@@ -177,11 +178,17 @@ class Collector:
         if index is None:
             try:
                 day = date.fromisoformat(text.decode())
+                implausible = implausible_day(day)
                 outside = (self.day_from and day < self.day_from) or (
                     self.day_to and day > self.day_to
                 )
-                index = OUTSIDE if outside else len(self.days)
-                if not outside:
+                if implausible:
+                    index = INVALID
+                    self.implausible[text] = implausible
+                elif outside:
+                    index = OUTSIDE
+                else:
+                    index = len(self.days)
                     self.days.append(day)
             except (ValueError, UnicodeDecodeError):
                 index = INVALID
@@ -206,6 +213,10 @@ class Collector:
             self.read += 1
         return day
 
+    def _bad_date(self, text: bytes, name: str) -> str:
+        """Why a date was refused: not a date, or a date no real log holds."""
+        return self.implausible.get(text[:10]) or bad_date(text, name)
+
     def _reject(self, line: int, element: Element, reason: str) -> None:
         self.rejections.add(line, reason, describe(element))
 
@@ -217,7 +228,7 @@ class Collector:
             return
         if day == INVALID or not STAMP.fullmatch(end):
             bad = (start, "startDate") if day == INVALID else (end, "endDate")
-            self._reject(line, element, bad_date(*bad))
+            self._reject(line, element, self._bad_date(*bad))
             return
         column, units = QUANTITIES[kind]
         if kind == b"AppleStandHour":
@@ -263,7 +274,7 @@ class Collector:
             return
         self.read += 1
         if day == INVALID or ms is None or me is None:
-            self._reject(line, element, bad_date(start if ms is None else end, "date"))
+            self._reject(line, element, self._bad_date(start if ms is None else end, "date"))
             return
         if value in NOT_ASLEEP:
             self.not_asleep += 1
@@ -286,11 +297,13 @@ class Collector:
         index = self._sleep_day.get(key)
         if index is None:
             try:
+                if self.day_of(key[:10]) == INVALID:
+                    raise ValueError(key)  # not a date, or an implausible one
                 day = date.fromisoformat(key[:10].decode())
                 if int(key[11:13]) >= SLEEP_DAY_STARTS_H:
                     day += timedelta(days=1)
                 index = self.day_of(day.isoformat().encode())
-            except ValueError:
+            except (ValueError, OverflowError):
                 index = INVALID
             self._sleep_day[key] = index
         return index
@@ -300,7 +313,7 @@ class Collector:
         day = self._start(element)
         if day < 0:
             if day == INVALID:
-                self._reject(line, element, bad_date(element[3], "startDate"))
+                self._reject(line, element, self._bad_date(element[3], "startDate"))
             return
         _, source, _, start, end, value = element
         if value not in SEVERITY_0_10:
@@ -313,16 +326,16 @@ class Collector:
                 f"unknown severity {value.decode(errors='replace')!r} (expected {known})",
             )
             return
-        try:
-            t0, offset = local_time(start)
-            t1, end_offset = local_time(end)
-        except ValueError as exc:
-            self._reject(line, element, f"unreadable date: {exc}")
-            return
         # Instants (UTC): a symptom from 22:00 +0100 to 03:30 +0200 lasts 4.5 h, and the
         # same record written with another offset (an export made in another time zone)
         # is the same record.
-        u0, u1 = t0 - timedelta(minutes=offset), t1 - timedelta(minutes=end_offset)
+        try:
+            t0, offset = local_time(start)
+            t1, end_offset = local_time(end)
+            u0, u1 = t0 - timedelta(minutes=offset), t1 - timedelta(minutes=end_offset)
+        except (ValueError, OverflowError) as exc:
+            self._reject(line, element, f"unreadable date: {exc}")
+            return
         if u1 < u0 or u1 - u0 > timedelta(days=90):
             self._reject(line, element, "the symptom ends before it starts or lasts over 90 days")
             return
@@ -333,7 +346,7 @@ class Collector:
         day = self._start(element)
         if day < 0:
             if day == INVALID:
-                self._reject(line, element, bad_date(element[3], "startDate"))
+                self._reject(line, element, self._bad_date(element[3], "startDate"))
             return
         kind, source, unit, start, end, value = element
         try:
@@ -366,7 +379,9 @@ class Collector:
         self.read += 1
         try:
             if day == INVALID:
-                raise ValueError(f"dateComponents {text.decode(errors='replace')!r} is not a date")
+                reason = self.implausible.get(text)
+                shown = text.decode(errors="replace")
+                raise ValueError(reason or f"dateComponents {shown!r} is not a date")
             exercise = float(exercise_text) if exercise_text else None
             stand = float(stand_text) if stand_text else None
             if not 0 <= (exercise or 0) <= 24 * 60 or not 0 <= (stand or 0) <= 24:
