@@ -278,3 +278,71 @@ def test_dates_in_year_9999_or_0001_are_rejected_with_a_reason(tmp_path: Path) -
     assert log.daily["steps_count"].tolist() == [500]
     prov = log.provenance.iloc[0]
     assert (prov["rows_read"], prov["rows_used"], prov["rows_rejected"]) == (8, 1, 7)
+
+
+# --- invalid UTF-8 and undefined entities: both parsers agree (issue 14 items 9, 11) --------
+
+
+def _refusals(path: Path) -> list[str]:
+    """The LogFormatError message of each parser (the test fails on any other outcome)."""
+    messages = []
+    for parser in PARSERS:
+        with pytest.raises(LogFormatError) as caught:
+            apple_health.read(path, xml_parser=parser)  # type: ignore[arg-type]
+        messages.append(str(caught.value))
+    return messages
+
+
+def test_invalid_utf8_in_a_used_record_is_a_format_error_not_unicode_error(
+    tmp_path: Path,
+) -> None:
+    """A stand hour whose value holds a byte that is not UTF-8 raised UnicodeDecodeError
+    in the fast scan; the file is not well-formed XML, and both parsers say so."""
+    t = "2025-01-06 09:00:00 +0100"
+    body = (
+        steps("2025-01-06", 500).encode()
+        + rec(f"{C}AppleStandHour", "HKCategoryValueAppleStandHourStood\udcff", t).encode(
+            "utf-8", "surrogateescape"
+        )  # line 4: a lone 0xff byte
+    )
+    fast, full = _refusals(write(tmp_path, body))
+    assert fast == full
+    assert "export.xml" in fast
+    assert "line 4" in fast
+    assert "Export again" in fast
+
+
+def test_invalid_utf8_in_an_unused_record_gives_the_same_result_with_both_parsers(
+    tmp_path: Path,
+) -> None:
+    body = (
+        steps("2025-01-06", 500).encode()
+        + rec(f"{Q}HeartRate", "60", "2025-01-06 09:00:00 +0100", unit="count/min")
+        .replace("Watch", "Watch \udce9")  # a Latin-1 é, not UTF-8
+        .encode("utf-8", "surrogateescape")
+    )
+    fast, full = _refusals(write(tmp_path, body))
+    assert fast == full
+    assert "line 4" in fast
+
+
+def test_undefined_entity_in_an_unused_record_gives_the_same_result_with_both_parsers(
+    tmp_path: Path,
+) -> None:
+    body = steps("2025-01-06", 500) + rec(
+        f"{Q}HeartRate", "60", "2025-01-06 09:00:00 +0100", unit="count/min"
+    ).replace("Watch", "Watch &eacute;")
+    fast, full = _refusals(write(tmp_path, body))
+    assert fast == full
+    assert "line 4" in fast
+    assert "undefined XML entity" in fast
+
+
+def test_valid_utf8_escapes_and_character_references_still_read_alike(tmp_path: Path) -> None:
+    """What expat accepts, the scan must not refuse: multi-byte characters, the five
+    escapes and character references anywhere (the scan may fall back; both agree)."""
+    body = steps("2025-01-06", 500).replace("Watch", "Jonathan\u2019s Watch &amp; ☃ 😀") + rec(
+        f"{Q}HeartRate", "60", "2025-01-06 09:00:00 +0100"
+    ).replace("Watch", "W &#233;")
+    log = both(write(tmp_path, body))
+    assert log.daily["steps_count"].tolist() == [500]

@@ -25,6 +25,7 @@ from .apple_health_stream import (
     line_chunks,
     no_records,
 )
+from .apple_health_text import check_text
 
 
 @dataclass(frozen=True)
@@ -270,6 +271,7 @@ def _classified(chunks: Iterator[Chunk], block_bytes: int) -> Iterator[Plan]:
     for chunk in chunks:
         if len(chunk.data) > len(scratch):
             scratch = np.empty(len(chunk.data), dtype=bool)
+        check_text(chunk)  # what expat would refuse makes the scan fall back
         yield classify(chunk, scratch)
 
 
