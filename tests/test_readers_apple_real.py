@@ -60,12 +60,12 @@ def test_every_real_export_reads_as_a_user_passes_it(folder: Path, name: str) ->
 # Workout and ActivitySummary elements, counted with ElementTree.
 ACCOUNTS = {
     # 10939 top-level records + 162 inside 34 correlations + 61 workouts; used: 3980
-    # StepCount + 121 SleepAnalysis - 14 InBed/Awake + 4 Yoga/strength workouts.
-    "hkimport-2017-v3-en_US-export.xml": (11_162, 4_091, 7_071),
-    # 15 records (10 StepCount, 5 distance) + 2 ActivitySummary + 1 Workout (Other).
-    "tdda-2016-en_GB-export6s3sample.xml": (18, 12, 6),
-    # BMI and heart rate records, a Running workout, 2 ActivitySummary.
-    "fixture-healthkit-to-sqlite-export.xml": (5, 2, 3),
+    # StepCount + 121 SleepAnalysis - 14 InBed/Awake + 61 workouts (all are tags).
+    "hkimport-2017-v3-en_US-export.xml": (11_162, 4_148, 7_014),
+    # 15 records (10 StepCount, 5 distance) + 2 ActivitySummary + 1 Workout (Other, a tag).
+    "tdda-2016-en_GB-export6s3sample.xml": (18, 13, 5),
+    # BMI and heart rate records, a Running workout (a tag), 2 ActivitySummary.
+    "fixture-healthkit-to-sqlite-export.xml": (5, 3, 2),
     # 14525 HeartRate + 3111 SleepAnalysis, of which 398 Awake and 180 InBed.
     "synthetic-ms051uh-sk_SK-export.xml": (17_636, 2_533, 15_103),
 }
@@ -109,7 +109,21 @@ def test_hkimport_yoga_and_strength_workouts(folder: Path) -> None:
     log = _read_both(folder / "hkimport-2017-v3-en_US-export.xml")
     daily = log.daily.set_index("date")
     # One Yoga workout (8fit, 75 min, 2017-07-19); three strength workouts on 2017-07-19,
-    # 2017-07-26 and 2017-10-31; 57 other workouts (Walking, Running, ...) not analysed.
+    # 2017-07-26 and 2017-10-31; 57 other workouts (28 Walking, 21 Running, 5
+    # MixedMetabolicCardioTraining, 2 Cycling, 1 Dance), every one a tag.
     assert daily.loc["2017-07-19", "stretching_min"] == 75
     assert (daily["stretching_min"] > 0).sum() == 1
-    assert "57 workouts of other types skipped" in log.provenance["note"].iloc[0]
+    assert int(daily["heavy_lifting"].fillna(False).sum()) == 3
+    tags = log.tags.groupby(["tag", "kind"]).size().to_dict()
+    assert tags == {
+        ("Cycling", "exercise"): 2,
+        ("Dance", "exercise"): 1,
+        ("FunctionalStrengthTraining", "exercise"): 2,
+        ("MixedMetabolicCardioTraining", "exercise"): 5,
+        ("Running", "exercise"): 21,
+        ("TraditionalStrengthTraining", "exercise"): 1,
+        ("Walking", "walking"): 28,
+        ("Yoga", "stretching"): 1,
+    }
+    assert (log.tags["category"] == "workout").all()
+    assert "57 workouts of other types kept as tags only" in log.provenance["note"].iloc[0]

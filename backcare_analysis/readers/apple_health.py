@@ -158,7 +158,7 @@ def read(
     other = max(0, state.get("records", 0) - collector.seen_records - state.get("inner", 0))
     # Every Record, Workout and ActivitySummary element is a row read: used, rejected, or
     # not analysed (other types, inside a <Correlation>, outside the dates, not sleep).
-    not_analysed = other + state.get("inner", 0) + collector.other_workouts
+    not_analysed = other + state.get("inner", 0)
     not_analysed += collector.not_analysed
     taken = collector.read - collector.not_asleep  # used or rejected
     if taken + not_analysed == 0:
@@ -166,7 +166,7 @@ def read(
             f"{where}: the export holds no records; export again from the Health app after "
             "the Watch or iPhone has recorded some data"
         )
-    episodes, daily = collector.finish(threshold_0_10=threshold_0_10, gap_h=gap_h)
+    episodes, daily, tags = collector.finish(threshold_0_10=threshold_0_10, gap_h=gap_h)
     rejected_rows = len(collector.rejections)
     note = "; ".join(
         [
@@ -181,6 +181,7 @@ def read(
     return Log(
         episodes=episodes,
         daily=daily,
+        tags=tags,
         # In file order, whichever parser ran (they hand records over in other orders).
         rejected=collector.rejections.frame().sort_values("line", kind="stable", ignore_index=True),
         provenance=provenance_row(

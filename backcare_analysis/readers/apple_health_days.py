@@ -70,7 +70,9 @@ class Collector:
         # quantities: kind, day, source, amount, start key, end key, line (numpy parts)
         self.q_parts: list[tuple[npt.NDArray[np.generic], ...]] = []
         self.sleep: list[tuple[int, int, int, int, int, int]] = []  # day, src, t0, t1, key, line
-        self.workouts: list[tuple[int, int, float, bool, int, int]] = []
+        # day, source, minutes, group (0 other, 1 stretching, 2 strength), key, line
+        self.workouts: list[tuple[int, int, float, int, int, int]] = []
+        self.workout_tags: list[tuple[bytes, datetime]] = []  # activity type, local start
         # local start, its offset, local end, severity, line, key, UTC start, UTC end
         self.ratings: list[
             tuple[datetime, int, datetime, float | None, int, int, datetime, datetime]
@@ -92,10 +94,8 @@ class Collector:
                 self._pain(lines[i], element)
             elif kind == b"ActivitySummary":
                 self._summary(lines[i], element)
-            elif kind in STRETCHING or kind in LIFTING:
+            else:  # a workout, kind = its activity type
                 self._workout(lines[i], element)
-            else:
-                self.other_workouts += 1
         if q_index:
             k, s, u, a, b, v = (np.array([elements[i][c] for i in q_index]) for c in range(6))
             self._quantities(Records(k, s, u, a, b, v, np.array([lines[i] for i in q_index])))
@@ -350,24 +350,34 @@ class Collector:
             return
         kind, source, unit, start, end, value = element
         try:
-            if value:
-                factor = DURATION_UNITS.get(unit or b"min")
-                if factor is None:
-                    raise ValueError(f"unknown durationUnit {unit.decode(errors='replace')!r}")
-                minutes = float(value) * factor
-            else:
-                t0, t1 = STAMP.fullmatch(start), STAMP.fullmatch(end)
-                if t0 is None or t1 is None:
-                    raise ValueError("no duration and an unreadable endDate")
-                minutes = (epoch_s(t1) - epoch_s(t0)) / 60
+            local = local_time(start)[0]
         except ValueError as exc:
-            self._reject(line, element, f"workout duration: {exc}")
+            self._reject(line, element, f"unreadable date: {exc}")
             return
-        if not 0 <= minutes <= 24 * 60:
-            self._reject(line, element, f"a workout of {minutes:g} min is implausible")
-            return
-        lifting = kind in LIFTING
-        self.workouts.append((day, self._source(source), minutes, lifting, hash(element), line))
+        group = 1 if kind in STRETCHING else 2 if kind in LIFTING else 0
+        minutes = float("nan")  # other workouts are tags only: their minutes are not used
+        if group:
+            try:
+                if value:
+                    factor = DURATION_UNITS.get(unit or b"min")
+                    if factor is None:
+                        raise ValueError(f"unknown durationUnit {unit.decode(errors='replace')!r}")
+                    minutes = float(value) * factor
+                else:
+                    t0, t1 = STAMP.fullmatch(start), STAMP.fullmatch(end)
+                    if t0 is None or t1 is None:
+                        raise ValueError("no duration and an unreadable endDate")
+                    minutes = (epoch_s(t1) - epoch_s(t0)) / 60
+            except ValueError as exc:
+                self._reject(line, element, f"workout duration: {exc}")
+                return
+            if not 0 <= minutes <= 24 * 60:
+                self._reject(line, element, f"a workout of {minutes:g} min is implausible")
+                return
+        else:
+            self.other_workouts += 1
+        self.workouts.append((day, self._source(source), minutes, group, hash(element), line))
+        self.workout_tags.append((kind, local))
 
     def _summary(self, line: int, element: Element) -> None:
         self.seen += 1
@@ -401,7 +411,7 @@ class Collector:
     def notes(self) -> list[str]:
         """Counts for the provenance note."""
         return [
-            f"{self.other_workouts} workouts of other types skipped",
+            f"{self.other_workouts} workouts of other types kept as tags only",
             f"{self.not_asleep} in-bed or awake sleep records skipped (not sleep)",
             f"{self.outside} records outside date_from/date_to skipped",
             f"{len(self.sources)} sources",

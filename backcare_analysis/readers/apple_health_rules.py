@@ -179,6 +179,9 @@ def activity_days(values: dict[str, pd.Series]) -> pd.Index:
     return pd.Index(sorted(days), dtype="int64")
 
 
+_RECORD_KINDS: Final = frozenset({*QUANTITIES, b"SleepAnalysis", b"LowerBackPain"})
+
+
 def describe(element: Element) -> str:
     """An element as XML-like text, for the rejected table."""
     kind, source, unit, start, end, value = (v.decode(errors="replace") for v in element)
@@ -187,7 +190,7 @@ def describe(element: Element) -> str:
             f'<ActivitySummary dateComponents="{start}" appleExerciseTime="{value}" '
             f'appleStandHours="{unit}"/>'
         )
-    if element[0] in STRETCHING or element[0] in LIFTING:
+    if element[0] not in _RECORD_KINDS:  # a workout: kind is its activity type
         return (
             f'<Workout workoutActivityType="HKWorkoutActivityType{kind}" duration="{value}" '
             f'durationUnit="{unit}" sourceName="{source}" startDate="{start}" endDate="{end}"/>'

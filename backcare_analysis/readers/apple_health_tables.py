@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +25,15 @@ from .apple_health_rules import (
     best_source,
     first_of_duplicates,
 )
+from .tagmap import DEFAULT_TAG_KINDS, kind_of
+
+#: Strength workouts (Traditional/FunctionalStrengthTraining) set ``heavy_lifting``. The
+#: project's rule (readers/tagmap.py) is that a planned lift in a gym is exercise, and
+#: their tags say so; the daily column keeps the old meaning because the bundled
+#: sample's documented verdicts (data/sample/README.md: heavy lifting 'supported' from
+#: Bearable + Apple Health) rest on it. Turning this off makes that verdict 'not enough
+#: data'.
+STRENGTH_IS_HEAVY_LIFTING: Final = True
 
 if TYPE_CHECKING:
     from .apple_health_days import Collector
@@ -35,6 +44,7 @@ class Tables(NamedTuple):
 
     episodes: pd.DataFrame
     daily: pd.DataFrame
+    tags: pd.DataFrame
 
 
 def tables(c: Collector, *, threshold_0_10: float, gap_h: float) -> Tables:
@@ -66,12 +76,13 @@ def tables(c: Collector, *, threshold_0_10: float, gap_h: float) -> Tables:
     worn = pd.Index(np.unique(day[keep & (kind == KINDS.index(b"AppleStandHour"))]))
     _fill_from_summaries(c, values, worn)
     values["sleep_h"] = _sleep_hours(c)
-    values.update(_workout_values(c, activity_days(values)))
+    workout_values, tags = _workout_values(c, activity_days(values))
+    values.update(workout_values)
     episodes = _episodes(c, threshold_0_10=threshold_0_10, gap_h=gap_h)
     pain, covered = _pain_by_day(c)
     values["pain_max_0_10"] = pain
     daily = _daily(c, values, covered)
-    return Tables(episodes, daily)
+    return Tables(episodes, daily, tags)
 
 
 def _reject_duplicates(
@@ -123,21 +134,53 @@ def _sleep_hours(c: Collector) -> pd.Series:
     return hours[hours <= DAILY_RANGES["sleep_h"][1]].round(4)
 
 
-def _workout_values(c: Collector, activity: pd.Index) -> dict[str, pd.Series]:
-    w = pd.DataFrame(c.workouts, columns=["day", "src", "minutes", "lift", "key", "line"])
+def _workout_values(c: Collector, activity: pd.Index) -> tuple[dict[str, pd.Series], pd.DataFrame]:
+    """``stretching_min`` (and ``heavy_lifting`` when strength training counts as such)
+    from the workouts, and every workout as a tag (category ``workout``)."""
+    w = pd.DataFrame(c.workouts, columns=["day", "src", "minutes", "group", "key", "line"])
     first = first_of_duplicates([w["key"].to_numpy()], w["line"].to_numpy())
-    w = w[_reject_duplicates(c, first, w["line"].to_numpy(), lambda i: "workout")]
+    keep = _reject_duplicates(c, first, w["line"].to_numpy(), lambda i: "workout")
+    tags = _workout_tags(c, keep)
+    w = w[keep]
     out: dict[str, pd.Series] = {}
-    stretch = w[~w["lift"].astype(bool)]
+    stretch = w[w["group"] == 1]
     if not stretch.empty:
         best = best_source(
             stretch["day"].to_numpy(), stretch["src"].to_numpy(), stretch["minutes"].to_numpy()
         )
         out["stretching_min"] = _fill_span(c, best, activity, 0.0)
-    lift_days = w.loc[w["lift"].astype(bool), "day"].unique()
+    lift_days = w.loc[(w["group"] == 2) & STRENGTH_IS_HEAVY_LIFTING, "day"].unique()
     if len(lift_days):
         out["heavy_lifting"] = _fill_span(c, pd.Series(True, index=lift_days), activity, False)
-    return out
+    return out, tags
+
+
+def _workout_tags(c: Collector, keep: npt.NDArray[np.bool_]) -> pd.DataFrame:
+    """Each workout kept as a tag: its activity type (``Yoga``, ``Powerlifting``), with
+    the meaning the tag map gives it, on the local day and at the local time it started."""
+    rows = []
+    for (day, _, _, _, _, line), (activity, local), kept in zip(
+        c.workouts, c.workout_tags, keep.tolist(), strict=True
+    ):
+        if not kept:
+            continue
+        name = activity.decode(errors="replace")
+        rows.append(
+            {
+                "date": pd.Timestamp(c.days[day]),
+                "time_local": local,
+                "category": "workout",
+                "tag": name,
+                "kind": kind_of(name, DEFAULT_TAG_KINDS),
+                "amount": pd.NA,
+                "source": SOURCE,
+                "source_file": c.where,
+                "source_line": line,
+            }
+        )
+    if not rows:
+        return empty_table("tags")
+    return conform(pd.DataFrame(rows), "tags")
 
 
 def _fill_span(c: Collector, found: pd.Series, activity: pd.Index, fill: float | bool) -> pd.Series:
