@@ -115,7 +115,9 @@ def read(
         ``sleep_h``, ``stretching_min``, ``heavy_lifting`` and ``pain_max_0_10``;
         ``sitting_h`` stays missing (Apple Health does not measure sitting);
         ``symptoms_logged`` is true only on days covered by a LowerBackPain record.
-        ``episodes`` come from those records. A provenance row is one Record, Workout or
+        ``episodes`` come from those records, timed by instant (UTC) and shown in local
+        wall time. ``tags``: one row per workout (category ``workout``, tag = activity
+        type, kind from :mod:`.tagmap`). A provenance row is one Record, Workout or
         ActivitySummary element; those of types not used, inside a ``<Correlation>``,
         outside the dates, and in-bed or awake intervals are not analysed.
 
