@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from backcare_analysis import LogFormatError, read_log, simulate_person
 from backcare_analysis.readers import bearable
-from backcare_analysis.readers._tracker_common import NOT_ANALYSED
 from backcare_analysis.synthetic.writers.bearable import write_bearable
 
 HEADER = "date,weekday,time of day,category,rating/amount,detail,notes\n"
@@ -56,12 +55,14 @@ def test_real_exports_account_for_every_row(real_exports: Path) -> None:
         log = read_log(path)
         prov = log.provenance.iloc[0]
         assert prov["rows_read"] == csv_data_rows(path), path.name
-        assert prov["rows_used"] + prov["rows_rejected"] == prov["rows_read"]
-        assert len(log.rejected) == prov["rows_rejected"]
-        assert log.rejected["line"].is_unique
-        # Nothing in these exports is malformed: every rejection is a deliberate one.
-        wrong = log.rejected.loc[~log.rejected["reason"].str.startswith(NOT_ANALYSED)]
-        assert wrong.empty, wrong["reason"].tolist()
+        used, skipped = prov["rows_used"], prov["rows_not_analysed"]
+        assert used + skipped + prov["rows_rejected"] == prov["rows_read"]
+        assert len(log.not_analysed) == skipped > 0
+        # Nothing in these exports is malformed: Mood, Energy and the like are not
+        # analysed, not rejected.
+        assert log.rejected.empty, log.rejected["reason"].tolist()
+        assert pd.concat([log.not_analysed["line"], log.rejected["line"]]).is_unique
+        assert not log.not_analysed["reason"].str.startswith("not analysed").any()
         assert log.daily["symptoms_logged"].all()
         assert log.parameters["threshold_0_10"] == 4.0
 
@@ -190,7 +191,9 @@ def test_water_sleep_and_lifting_values_and_absurd_values_rejected(tmp_path: Pat
     assert "25:00' is outside the plausible 0-24 hours" in reasons[8]
     assert "outside the plausible" in reasons[9]
     assert "not an amount in L, mL or fl oz" in reasons[10]
-    assert reasons[11].startswith(NOT_ANALYSED + "Sleep row without a duration")
+    assert 11 not in reasons.index  # a Sleep row without a duration is fine, not analysed
+    skipped = log.not_analysed.set_index("line")["reason"]
+    assert skipped[11].startswith("Sleep row without a duration")
     tags = bearable.read_tags(write(tmp_path, text))
     kinds = dict(zip(tags["tag"], tags["kind"], strict=True))
     assert kinds["Heavy lifting"] == "heavy_lifting"
@@ -210,7 +213,10 @@ def test_quoted_newlines_unsorted_rows_and_line_numbers(tmp_path: Path) -> None:
     assert log.episodes["start_local"].tolist() == [pd.Timestamp("2021-03-02 09:00")]
     assert log.episodes["notes"].iloc[0] == 'sharp when\nbending, "again"'
     assert log.episodes["source_line"].iloc[0] == 5  # the am row, after a 2-line record
-    bad = log.rejected.loc[~log.rejected["reason"].str.startswith(NOT_ANALYSED)].iloc[0]
+    assert log.not_analysed["line"].tolist() == [4]  # Energy
+    assert log.not_analysed["reason"].tolist() == ["category 'Energy'"]
+    assert len(log.rejected) == 1
+    bad = log.rejected.iloc[0]
     assert bad["line"] == 6
     assert "time of day 'nite'" in bad["reason"]
     assert bad["raw"].startswith('"2nd Mar 2021"')
@@ -354,5 +360,7 @@ def test_random_rows_are_all_accounted_for(tmp_path: Path, rows: list[list[str]]
     except LogFormatError:
         return
     prov = log.provenance.iloc[0]
-    assert prov["rows_used"] + prov["rows_rejected"] == prov["rows_read"] == csv_data_rows(path)
+    parts = prov["rows_used"] + prov["rows_not_analysed"] + prov["rows_rejected"]
+    assert parts == prov["rows_read"] == csv_data_rows(path)
     assert set(log.rejected["line"]) <= set(range(2, 2 + 3 * len(rows)))
+    assert not log.rejected["reason"].str.startswith("not analysed").any()

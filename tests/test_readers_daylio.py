@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from backcare_analysis import LogFormatError, read_log
 from backcare_analysis.readers import daylio
-from backcare_analysis.readers._tracker_common import NOT_ANALYSED, clock
+from backcare_analysis.readers._tracker_common import clock
 
 HEADER_9 = "full_date,date,weekday,time,mood,activities,scales,note_title,note\n"
 HEADER_8 = "full_date,date,weekday,time,mood,activities,note_title,note\n"
@@ -58,9 +58,11 @@ def test_current_export_to_episodes_daily_values_and_tags(tmp_path: Path) -> Non
     assert not daily.loc["2024-03-06", "heavy_lifting"]
     assert pd.isna(daily.loc["2024-03-04", "stretching_min"])  # a tick is not minutes
     assert daily["symptoms_logged"].all()
-    assert log.rejected["reason"].tolist() == [NOT_ANALYSED + "entry with only a mood and a note"]
+    assert log.rejected.empty
+    assert log.not_analysed["reason"].tolist() == ["entry with only a mood and a note"]
     prov = log.provenance.iloc[0]
-    assert (prov["rows_read"], prov["rows_used"], prov["rows_rejected"]) == (6, 5, 1)
+    counts = ("rows_read", "rows_used", "rows_not_analysed", "rows_rejected")
+    assert tuple(prov[list(counts)]) == (6, 5, 1, 0)
     tags = daylio.read_tags(path)
     assert set(tags.loc[tags["kind"] == "stretching", "tag"]) == {"yoga"}
     assert tags.loc[tags["tag"] == "energy", "amount"].tolist() == [3.0]

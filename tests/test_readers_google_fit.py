@@ -65,8 +65,11 @@ def test_columns_only_where_data_exist_and_bad_rows(tmp_path: Path) -> None:
     assert "plausible" in reasons[6]
     assert "second row" in reasons[7]
     assert "Invalid isoformat" in reasons[8]
+    # 3 March has only Move Minutes, which no analysis uses: not analysed, not rejected.
+    assert log.not_analysed["line"].tolist() == [4]
     prov = log.provenance.iloc[0]
-    assert (prov["rows_read"], prov["rows_used"], prov["rows_rejected"]) == (6, 2, 4)
+    counts = ["rows_read", "rows_used", "rows_not_analysed", "rows_rejected"]
+    assert tuple(prov[counts]) == (6, 1, 1, 4)
 
 
 def test_not_google_fit(tmp_path: Path) -> None:

@@ -3,7 +3,8 @@
 What lives here is policy that must read the same in every tracker: which names count as
 lower back pain, which tags mean what, how presence-only pain ticks become episodes, how
 treatments reach the episode they belong to, the daily table, the tags table, and the
-row accounting ``rows_used + rows_rejected == rows_read``. See ``docs/readers-symptoms.md``.
+row accounting ``rows_used + rows_not_analysed + rows_rejected == rows_read``. See
+``docs/readers-symptoms.md``.
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ __all__ = [
     "tag_kinds",
 ]
 
-#: Reasons of rows deliberately left out (a category the analysis does not use) start
-#: with this, so ``log.rejected[~log.rejected.reason.str.startswith(NOT_ANALYSED)]`` lists
-#: only the rows that are wrong.
+#: A reader raises ``ValueError(NOT_ANALYSED + what)`` for a row that is fine but of a
+#: category no analysis uses (a Mood rating); :func:`record_failure` sends it to
+#: ``Rejections.skip`` (``log.not_analysed``) without the prefix, so ``log.rejected`` keeps
+#: only rows that are wrong.
 NOT_ANALYSED: Final = "not analysed: "
 
 #: Columns of the tidy tags table returned by each reader's ``read_tags``.
@@ -292,11 +294,19 @@ def tags_table(rows: Sequence[Mapping[str, object]] | pd.DataFrame) -> pd.DataFr
     return out.sort_values(["date", "time_local"], kind="stable").reset_index(drop=True)
 
 
-def rejection_note(reasons: Iterable[str] | Mapping[str, int]) -> str:
-    """Summarise rejected rows (their reasons, or reason counts) for the provenance note:
-    not-analysed rows by what they were, the others by count."""
-    counts = Counter(reasons) if not isinstance(reasons, Mapping) else reasons
+def rejection_note(
+    reasons: Iterable[str] | Mapping[str, int], not_analysed: Iterable[str] = ()
+) -> str:
+    """Summarise a file's left-out rows for the provenance note: not-analysed rows by what
+    they were, rejected ones by count (duplicates apart).
+
+    ``not_analysed`` are the reasons recorded with ``Rejections.skip``; a reason in
+    ``reasons`` that starts with :data:`NOT_ANALYSED` is counted as not analysed too.
+    """
+    counts = Counter(reasons)
     skipped: Counter[str] = Counter()
+    for reason in not_analysed:
+        skipped[reason.split(";")[0].split(" (")[0]] += 1
     other = 0
     duplicates = 0
     for reason, n in counts.items():
@@ -310,20 +320,36 @@ def rejection_note(reasons: Iterable[str] | Mapping[str, int]) -> str:
     if skipped:
         detail = ", ".join(f"{what} {n}" for what, n in skipped.most_common(8))
         more = "" if len(skipped) <= 8 else f", {len(skipped) - 8} more kinds"
-        parts.append(f"{sum(skipped.values())} not analysed ({detail}{more})")
+        parts.append(f"not analysed: {sum(skipped.values())} ({detail}{more})")
+    rejected = []
     if duplicates:
-        parts.append(f"{duplicates} duplicate rows")
+        rejected.append(f"{duplicates} duplicate rows")
     if other:
-        parts.append(f"{other} invalid rows")
-    return "rejected: " + (", ".join(parts) if parts else "none")
+        rejected.append(f"{other} invalid rows")
+    parts.append("rejected: " + (", ".join(rejected) if rejected else "none"))
+    return "; ".join(parts)
 
 
-def check_accounting(path: Path, *, read: int, used: int, rejected: int) -> None:
-    """Every data row is used or rejected; anything else is a bug in the reader."""
-    if used + rejected != read:
+def record_failure(rejections: Rejections, line: int, exc: ValueError, raw: str) -> bool:
+    """Send a row that could not be used to ``rejections``: skipped (not analysed) when
+    its reason starts with :data:`NOT_ANALYSED`, rejected otherwise. Returns True when it
+    was not analysed."""
+    reason = str(exc)
+    if reason.startswith(NOT_ANALYSED):
+        rejections.skip(line, reason[len(NOT_ANALYSED) :], raw)
+        return True
+    rejections.add(line, reason, raw)
+    return False
+
+
+def check_accounting(
+    path: Path, *, read: int, used: int, rejected: int, not_analysed: int = 0
+) -> None:
+    """Every data row is used, not analysed or rejected; anything else is a reader bug."""
+    if used + not_analysed + rejected != read:
         raise RuntimeError(
-            f"{path}: reader bug: {used} used + {rejected} rejected != {read} rows read; "
-            "please report it with the file's header"
+            f"{path}: reader bug: {used} used + {not_analysed} not analysed + {rejected} "
+            f"rejected != {read} rows read; please report it with the file's header"
         )
 
 

@@ -4,8 +4,9 @@ Back-pain symptom ratings (0-4 per part of day) become episodes through the shar
 :func:`~backcare_analysis.episodes.episodes_from_ratings`; Water, Sleep and lifting tags
 become daily values; painkillers and other known treatments attach to the episode of their
 day; factor tags are kept in a tags table (:func:`read_tags`). Rows of categories the
-analysis does not use are rejected with a reason starting ``"not analysed: "``, so every
-row is accounted for. The mapping is documented in ``docs/readers-symptoms.md``.
+analysis does not use (Mood, Energy, Gratitudes...) are not analysed
+(``log.not_analysed``), rows that are wrong are rejected: every row is accounted for. The
+mapping is documented in ``docs/readers-symptoms.md``.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from ._tracker_common import (
     number,
     pain_max_by_day,
     ratings_frame,
+    record_failure,
     rejection_note,
     screened_records,
     sleep_h,
@@ -303,7 +305,7 @@ def _parse(
             state.days.add(day)
             _use_row(state, rec, day, _when(rec["time of day"], day), line)
         except ValueError as exc:
-            rejections.add(line, str(exc), raw)
+            record_failure(rejections, line, exc, raw)
             continue
         used += 1
 
@@ -322,12 +324,21 @@ def _parse(
             "heavy_lifting": lifting_by_day(state.lifting_days, state.factor_days, days),
         },
     )
-    check_accounting(path, read=len(records), used=used, rejected=len(rejections))
+    check_accounting(
+        path,
+        read=len(records),
+        used=used,
+        rejected=len(rejections),
+        not_analysed=rejections.n_not_analysed,
+    )
     notes = [
         f"Bearable export, {encoding}, {len(columns)}-column header",
         f"used: {len(ratings)} back-pain ratings, {len(state.water)} water, "
         f"{len(state.sleep)} sleep, {len(state.tags)} tags",
-        rejection_note(str(r["reason"]) for r in rejections.rows),
+        rejection_note(
+            (str(r["reason"]) for r in rejections.rows),
+            (str(r["reason"]) for r in rejections.skipped),
+        ),
         f"{len(episodes)} episodes at threshold {threshold_0_10:g}/10 and gap {gap_h:g} h",
     ]
     if blank:
@@ -339,12 +350,14 @@ def _parse(
         episodes=episodes,
         daily=daily,
         rejected=rejections.frame(),
+        not_analysed=rejections.not_analysed_frame(),
         provenance=provenance_row(
             path,
             SOURCE,
             rows_read=len(records),
             rows_used=used,
             rows_rejected=len(rejections),
+            rows_not_analysed=rejections.n_not_analysed,
             note="; ".join(notes),
         ),
         parameters={
@@ -391,7 +404,8 @@ def read(
         ``episodes`` (location from the symptom name, treatments of the episode's days);
         ``daily`` with ``date``, ``symptoms_logged`` (every date with any row),
         ``activity_logged``, ``pain_max_0_10``, ``water_ml``, ``sleep_h``,
-        ``heavy_lifting``; ``rejected`` (bad, duplicate and not-analysed rows);
+        ``heavy_lifting``; ``rejected`` (bad and duplicate rows); ``not_analysed``
+        (rows of categories no analysis uses: Mood, Energy, other symptoms...);
         ``provenance``; ``parameters`` with the episode rule and part-of-day times.
 
     Raises

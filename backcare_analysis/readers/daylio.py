@@ -40,6 +40,7 @@ from ._tracker_common import (
     number,
     pain_max_by_day,
     ratings_frame,
+    record_failure,
     rejection_note,
     screened_records,
     tag_kinds,
@@ -162,9 +163,9 @@ def _parse(
             if not activities and not scales:
                 raise ValueError(f"{NOT_ANALYSED}entry with only a mood and a note")
         except ValueError as exc:
-            rejections.add(line, str(exc), raw)
+            skipped = record_failure(rejections, line, exc, raw)
             if day is not None:
-                (entry_days if str(exc).startswith(NOT_ANALYSED) else unknown_days).add(day)
+                (entry_days if skipped else unknown_days).add(day)
             continue
         used += 1
         entry_days.add(day)
@@ -214,12 +215,21 @@ def _parse(
             "heavy_lifting": lifting_by_day(lifting_days, entry_days, index_days),
         },
     )
-    check_accounting(path, read=len(records), used=used, rejected=len(rejections))
+    check_accounting(
+        path,
+        read=len(records),
+        used=used,
+        rejected=len(rejections),
+        not_analysed=rejections.n_not_analysed,
+    )
     note = "; ".join(
         [
             f"Daylio export, {encoding}, {len(columns)}-column header",
             f"used: {used} entries ({len(frame)} with back pain)",
-            rejection_note(str(r["reason"]) for r in rejections.rows),
+            rejection_note(
+                (str(r["reason"]) for r in rejections.rows),
+                (str(r["reason"]) for r in rejections.skipped),
+            ),
             f"{len(episodes)} episodes at threshold {threshold_0_10:g}/10 and gap {gap_h:g} h",
         ]
         + (
@@ -232,12 +242,14 @@ def _parse(
         episodes=episodes,
         daily=daily,
         rejected=rejections.frame(),
+        not_analysed=rejections.not_analysed_frame(),
         provenance=provenance_row(
             path,
             SOURCE,
             rows_read=len(records),
             rows_used=used,
             rows_rejected=len(rejections),
+            rows_not_analysed=rejections.n_not_analysed,
             note=note,
         ),
         parameters={
@@ -283,8 +295,9 @@ def read(
     Log
         ``episodes`` (peak and initial severity from pain scale values, missing when only
         ticked); ``daily`` with ``date``, ``symptoms_logged`` (every date with an entry),
-        ``activity_logged``, ``pain_max_0_10``, ``heavy_lifting``; ``rejected`` (bad,
-        duplicate and mood-only entries); ``provenance``; ``parameters``.
+        ``activity_logged``, ``pain_max_0_10``, ``heavy_lifting``; ``rejected`` (bad and
+        duplicate entries); ``not_analysed`` (mood-only entries); ``provenance``;
+        ``parameters``.
 
     Raises
     ------

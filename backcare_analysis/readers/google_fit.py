@@ -109,8 +109,12 @@ def read(path: Path, *, progress: bool = False) -> Log:
             rejections.add(line, f"a second row for {day} (the first is on line {seen[day]})", raw)
             continue
         seen[day] = line
-        if values:  # a day with only metrics not used (Move Minutes, calories) adds no row
-            rows.append({"date": pd.Timestamp(day), **values})
+        if not values:
+            rejections.skip(
+                line, "a day with only metrics no analysis uses (Move Minutes, calories...)", raw
+            )
+            continue
+        rows.append({"date": pd.Timestamp(day), **values})
     if rows:
         frame = pd.DataFrame(rows)
         triggers = [c for c in frame.columns if c != "date"]
@@ -127,12 +131,14 @@ def read(path: Path, *, progress: bool = False) -> Log:
         episodes=empty_table("episodes"),
         daily=daily,
         rejected=rejections.frame(),
+        not_analysed=rejections.not_analysed_frame(),
         provenance=provenance_row(
             path,
             SOURCE,
             rows_read=read_rows,
-            rows_used=read_rows - len(rejections),
+            rows_used=len(rows),
             rows_rejected=len(rejections),
+            rows_not_analysed=rejections.n_not_analysed,
             note=note,
         ),
     )
