@@ -64,7 +64,7 @@ def test_columns_only_where_data_exist_and_bad_rows(tmp_path: Path) -> None:
     assert "not a number" in reasons[5]
     assert "plausible" in reasons[6]
     assert "second row" in reasons[7]
-    assert "Invalid isoformat" in reasons[8]
+    assert "date 'March 6' is not YYYY-MM-DD" in reasons[8]
     # 3 March has only Move Minutes, which no analysis uses: not analysed, not rejected.
     assert log.not_analysed["line"].tolist() == [4]
     prov = log.provenance.iloc[0]

@@ -45,10 +45,10 @@ class Head:
 
     @property
     def first_line(self) -> str:
-        """The first line of the text, stripped, or ``""``."""
+        """The first line of the text (CRLF, LF or CR ended), stripped, or ``""``."""
         if not self.text:
             return ""
-        return self.text.lstrip("\ufeff").split("\n", 1)[0].strip().strip("\r")
+        return universal_newlines(self.text.lstrip("\ufeff")).split("\n", 1)[0].strip()
 
 
 def decode_bytes(raw: bytes) -> tuple[str, str]:

@@ -23,7 +23,7 @@ import pandas as pd
 from .. import schema
 from ..episodes import RATING_COLUMNS, episode_days, episodes_from_ratings
 from ..schema import DAILY_COLUMNS, DAILY_RANGES, LogFormatError, conform, empty_table
-from ._common import Rejections
+from ._common import Rejections, implausible_day, parse_number, universal_newlines
 from .tagmap import DEFAULT_TAG_KINDS, TAG_KINDS, TagKind, kind_of, tag_kinds
 
 __all__ = [
@@ -367,11 +367,23 @@ _CLOCK = re.compile(r"^(\d{1,2})[:.](\d{2})(?::\d{2})?\s*(am|pm|a\.m\.|p\.m\.)?$
 
 
 def number(text: str, what: str) -> float:
-    """A number written with a decimal point or comma; ValueError naming ``what``."""
-    try:
-        return float(text.strip().replace(",", "."))
-    except ValueError:
-        raise ValueError(f"{what} {text!r} is not a number") from None
+    """A finite number written with a decimal point or comma (``_common.parse_number``);
+    ValueError naming ``what``."""
+    return parse_number(text, name=what)
+
+
+def header_line(text: str) -> str:
+    """The first line of a CSV text, whatever its line endings (CRLF, LF or CR)."""
+    return universal_newlines(text.lstrip("\ufeff")).split("\n", 1)[0]
+
+
+def checked_day(day: datetime) -> datetime:
+    """``day`` itself, or ValueError when it is implausible (``_common.implausible_day``:
+    before 1980 or in the future)."""
+    reason = implausible_day(day.date())
+    if reason is not None:
+        raise ValueError(reason)
+    return day
 
 
 def clock(text: str) -> tuple[int, int]:

@@ -29,10 +29,12 @@ from ._tracker_common import (
     attach_to_episodes,
     check_accounting,
     check_header,
+    checked_day,
     clock,
     daily_table,
     episodes_with_ticks,
     header_columns,
+    header_line,
     is_leg_pain,
     kind_of,
     lifting_by_day,
@@ -119,11 +121,11 @@ def _date(text: str) -> datetime:
 def _row_date(rec: Mapping[str, str]) -> datetime:
     formatted = rec.get("date formatted", "")
     if not formatted:
-        return _date(rec["date"])
+        return checked_day(_date(rec["date"]))
     day = _date(formatted)
     if rec["date"] and _date(rec["date"]) != day:
         raise ValueError(f"date {rec['date']!r} and date formatted {formatted!r} disagree")
-    return day
+    return checked_day(day)
 
 
 def _when(text: str, day: datetime) -> datetime:
@@ -282,7 +284,7 @@ def _parse(
 ) -> tuple[Log, pd.DataFrame]:
     text, encoding = read_text(path)
     text = text.lstrip("\ufeff")
-    first = text.split("\n", 1)[0].strip("\r")
+    first = header_line(text)
     delimiter = sniff_delimiter(first)
     columns = header_columns(first, delimiter)
     check_header(path, columns, COLUMNS, app="Bearable", expected=",".join(COLUMNS))

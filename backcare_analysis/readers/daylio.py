@@ -28,10 +28,12 @@ from ._tracker_common import (
     attach_to_episodes,
     check_accounting,
     check_header,
+    checked_day,
     clock,
     daily_table,
     episodes_with_ticks,
     header_columns,
+    header_line,
     is_leg_pain,
     kind_of,
     lifting_by_day,
@@ -108,7 +110,7 @@ def _parse(
 ) -> tuple[Log, pd.DataFrame]:
     text, encoding = read_text(path)
     text = text.lstrip("\ufeff")
-    first = text.split("\n", 1)[0].strip("\r")
+    first = header_line(text)
     delimiter = sniff_delimiter(first)
     columns = header_columns(first, delimiter)
     if "full_date" not in columns and "year" in columns:
@@ -142,9 +144,10 @@ def _parse(
             if not match:
                 raise ValueError(f"full_date {rec['full_date']!r} is not YYYY-MM-DD")
             try:
-                day = datetime(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+                parsed = datetime(int(match.group(1)), int(match.group(2)), int(match.group(3)))
             except ValueError as exc:
                 raise ValueError(f"impossible full_date {rec['full_date']!r} ({exc})") from None
+            day = checked_day(parsed)
             days.add(day)
             hour, minute = clock(rec["time"])
             when = day.replace(hour=hour, minute=minute)

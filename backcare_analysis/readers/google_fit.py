@@ -24,8 +24,18 @@ from typing import Final
 
 import pandas as pd
 
-from ..schema import DAILY_RANGES, Log, LogFormatError, conform, empty_table
-from ._common import Head, Rejections, csv_records, provenance_row, read_text
+from ..schema import Log, LogFormatError, conform, empty_table
+from ._common import (
+    Head,
+    Rejections,
+    csv_records,
+    implausible_day,
+    out_of_range,
+    parse_number,
+    provenance_row,
+    read_text,
+    universal_newlines,
+)
 
 SOURCE: Final = "google_fit"
 
@@ -35,6 +45,7 @@ COLUMNS: Final[Mapping[str, tuple[str, float]]] = {
     "heart minutes": ("exercise_min", 1.0),
     "inactive duration (ms)": ("sitting_h", 1 / 3_600_000),
 }
+_ISO_OR_EMPTY = re.compile(r"^(\d{4}-\d{2}-\d{2})?$")
 _DURATION = re.compile(r"^(.+) duration \(ms\)$")
 STRETCHING: Final = frozenset({"yoga", "pilates", "stretching"})
 LIFTING: Final = frozenset(
@@ -81,7 +92,7 @@ def read(path: Path, *, progress: bool = False) -> Log:
     """
     del progress
     text, encoding = read_text(path)
-    columns = _header(text.lstrip("\ufeff").split("\n", 1)[0])
+    columns = _header(universal_newlines(text.lstrip("\ufeff")).split("\n", 1)[0])
     if not columns or columns[0] != "date" or not _SIGNATURE & set(columns):
         raise LogFormatError(
             f"{path}: not a Google Fit daily activity metrics CSV (the header should start "
@@ -95,12 +106,16 @@ def read(path: Path, *, progress: bool = False) -> Log:
     blank = read_rows = 0
     for line, fields, raw in csv_records(text):
         record = dict(zip(columns, (f.strip() for f in fields), strict=False))
-        if not any(record.get(c, "") for c in columns[1:]):
-            blank += 1
+        if not any(record.get(c, "") for c in columns[1:]) and _ISO_OR_EMPTY.match(
+            record.get("date", "")
+        ):
+            blank += 1  # a day without data, or an empty line
             continue
         read_rows += 1
         try:
-            day = date.fromisoformat(record.get("date", ""))
+            if len(fields) > len(columns) and any(f.strip() for f in fields[len(columns) :]):
+                raise ValueError(f"{len(fields)} fields, but the header has {len(columns)}")
+            day = _day(record.get("date", ""))
             values = _values(record, used)
         except ValueError as exc:
             rejections.add(line, str(exc), raw)
@@ -144,6 +159,17 @@ def read(path: Path, *, progress: bool = False) -> Log:
     )
 
 
+def _day(text: str) -> date:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"date {text!r} is not YYYY-MM-DD") from None
+    reason = implausible_day(day)
+    if reason is not None:
+        raise ValueError(reason)
+    return day
+
+
 def _kind(column: str) -> str:
     match = _DURATION.match(column)
     if match is None:
@@ -160,18 +186,15 @@ def _values(record: Mapping[str, str], used: list[str]) -> dict[str, object]:
         text = record.get(column, "")
         if not text:
             continue
-        try:
-            number = float(text)
-        except ValueError:
-            raise ValueError(f"{column}={text!r} is not a number") from None
-        if not 0 <= number < float("inf"):
-            raise ValueError(f"{column}={text!r} is negative or not finite")
+        number = parse_number(text, name=column)
+        if number < 0:
+            raise ValueError(f"{column}={text!r} is negative")
         if column in COLUMNS:
             name, factor = COLUMNS[column]
             value = number * factor
-            low, high = DAILY_RANGES[name]
-            if not low <= value <= high:
-                raise ValueError(f"{column}={text!r} is outside the plausible range for {name}")
+            reason = out_of_range(name, value)
+            if reason is not None:
+                raise ValueError(f"{column}={text!r}: {reason}")
             out[name] = value
         elif _kind(column) == "stretching":
             stretching.append(number / 60_000)
