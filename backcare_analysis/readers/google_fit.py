@@ -1,15 +1,18 @@
 """Reader for Google Fit's Takeout ``Daily activity metrics.csv`` (the name is localised).
 
 One row per calendar day; a column exists only where some day has data, a blank field or
-a blank row means no data that day. The mapping is documented in
+a blank row means no data that day. The per-day files beside it (``2025-01-30.csv``, one
+row per 15 minutes) are recognised, and their rows counted as not analysed: the daily file
+holds the same day's totals. The mapping is documented in
 ``docs/readers-activity.md``:
 
 - ``steps_count``: ``Step count``;
 - ``exercise_min``: ``Heart Minutes``, minutes of moderate or vigorous activity (brisk
   walking or harder, the meaning of ``exercise_min``); ``Move Minutes`` count any
   movement and are not used;
-- ``sitting_h``: ``Inactive duration (ms)``, time the phone or watch saw no movement:
-  an approximation of sitting that also counts lying still and a phone left on a desk;
+- ``sitting_h``: left missing. ``Inactive duration (ms)`` is time the phone or watch saw
+  no movement: sleep, lying still and a phone left on a desk (20-24 h on most real days),
+  not sitting, so it is not read;
 - ``stretching_min``: yoga, pilates and stretching durations; ``heavy_lifting``: a
   strength-training or weight-lifting duration above zero (zero: no, blank: unknown).
 """
@@ -43,7 +46,6 @@ SOURCE: Final = "google_fit"
 COLUMNS: Final[Mapping[str, tuple[str, float]]] = {
     "step count": ("steps_count", 1.0),
     "heart minutes": ("exercise_min", 1.0),
-    "inactive duration (ms)": ("sitting_h", 1 / 3_600_000),
 }
 _ISO_OR_EMPTY = re.compile(r"^(\d{4}-\d{2}-\d{2})?$")
 _DURATION = re.compile(r"^(.+) duration \(ms\)$")
@@ -60,12 +62,54 @@ def _header(line: str) -> list[str]:
     return [c.strip().strip('"').strip().lower() for c in line.split(",")]
 
 
+def _is_per_day(columns: list[str]) -> bool:
+    return columns[:2] == ["start time", "end time"] and bool(_SIGNATURE & set(columns))
+
+
 def sniff(head: Head) -> bool:
-    """True for a Google Fit daily activity metrics CSV (by its header)."""
+    """True for a Google Fit daily activity metrics CSV, or one of the per-day 15-minute
+    files beside it (by the header)."""
     if head.text is None:
         return False
     columns = _header(head.first_line)
-    return bool(columns) and columns[0] == "date" and bool(_SIGNATURE & set(columns))
+    daily = bool(columns) and columns[0] == "date" and bool(_SIGNATURE & set(columns))
+    return daily or _is_per_day(columns)
+
+
+def _read_per_day(path: Path, text: str, encoding: str) -> Log:
+    """A per-day file: every interval with data is counted and not analysed."""
+    rejections = Rejections(SOURCE, str(path))
+    blank = 0
+    for line, fields, raw in csv_records(text, file=str(path)):
+        if not any(f.strip() for f in fields[2:]):
+            blank += 1
+            continue
+        rejections.skip(
+            line,
+            "a 15-minute interval of a per-day file: the day's totals are read from "
+            "Daily activity metrics.csv",
+            raw,
+        )
+    note = (
+        f"{encoding}; Google Fit per-day file of 15-minute intervals, not analysed (read "
+        f"Daily activity metrics.csv, in the same folder, for the day's totals); {blank} "
+        "intervals without data skipped"
+    )
+    return Log(
+        episodes=empty_table("episodes"),
+        daily=empty_table("daily"),
+        rejected=rejections.frame(),
+        not_analysed=rejections.not_analysed_frame(),
+        provenance=provenance_row(
+            path,
+            SOURCE,
+            rows_read=rejections.n_not_analysed,
+            rows_used=0,
+            rows_rejected=0,
+            rows_not_analysed=rejections.n_not_analysed,
+            note=note,
+        ),
+    )
 
 
 def read(path: Path, *, progress: bool = False) -> Log:
@@ -81,9 +125,10 @@ def read(path: Path, *, progress: bool = False) -> Log:
     Returns
     -------
     Log
-        Daily values (``steps_count``, ``exercise_min``, ``sitting_h``,
-        ``stretching_min``, ``heavy_lifting``) for days with data; blank rows are
-        skipped and counted in the provenance note, not read. A row is one CSV line.
+        Daily values (``steps_count``, ``exercise_min``, ``stretching_min``,
+        ``heavy_lifting``; never ``sitting_h``) for days with data; blank rows are
+        skipped and counted in the provenance note, not read. A row is one CSV line. A
+        per-day 15-minute file gives no daily values: its rows are not analysed.
 
     Raises
     ------
@@ -93,6 +138,8 @@ def read(path: Path, *, progress: bool = False) -> Log:
     del progress
     text, encoding = read_text(path)
     columns = _header(universal_newlines(text.lstrip("\ufeff")).split("\n", 1)[0])
+    if _is_per_day(columns):
+        return _read_per_day(path, text, encoding)
     if not columns or columns[0] != "date" or not _SIGNATURE & set(columns):
         raise LogFormatError(
             f"{path}: not a Google Fit daily activity metrics CSV (the header should start "
@@ -104,7 +151,7 @@ def read(path: Path, *, progress: bool = False) -> Log:
     rows: list[dict[str, object]] = []
     seen: dict[date, int] = {}
     blank = read_rows = 0
-    for line, fields, raw in csv_records(text):
+    for line, fields, raw in csv_records(text, file=str(path)):
         record = dict(zip(columns, (f.strip() for f in fields), strict=False))
         if not any(record.get(c, "") for c in columns[1:]) and _ISO_OR_EMPTY.match(
             record.get("date", "")
@@ -142,6 +189,8 @@ def read(path: Path, *, progress: bool = False) -> Log:
         f"{encoding}; {blank} blank rows (days without data) skipped; "
         f"columns used: {', '.join(used)}"
     )
+    if "inactive duration (ms)" in columns:
+        note += "; Inactive duration not read as sitting (it counts sleep and lying still)"
     return Log(
         episodes=empty_table("episodes"),
         daily=daily,
