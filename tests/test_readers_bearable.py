@@ -364,3 +364,11 @@ def test_random_rows_are_all_accounted_for(tmp_path: Path, rows: list[list[str]]
     assert parts == prov["rows_read"] == csv_data_rows(path)
     assert set(log.rejected["line"]) <= set(range(2, 2 + 3 * len(rows)))
     assert not log.rejected["reason"].str.startswith("not analysed").any()
+
+
+def test_read_tags_accepts_a_str_like_read_log(tmp_path: Path) -> None:
+    text = HEADER + row("1st Mar 2021", "Monday", "all day", "Factors", "", "Walk | Yoga", "")
+    path = write(tmp_path, text)
+    pd.testing.assert_frame_equal(bearable.read_tags(str(path)), bearable.read_tags(path))
+    assert bearable.read_tags(str(path))["tag"].tolist() == ["Walk", "Yoga"]
+    assert bearable.read(str(path)).daily["date"].tolist() == [pd.Timestamp("2021-03-01")]

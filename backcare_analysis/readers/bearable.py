@@ -374,7 +374,7 @@ def _parse(
 
 
 def read(
-    path: Path,
+    path: Path | str,
     *,
     progress: bool = False,
     threshold_0_10: float = DEFAULT_THRESHOLD_0_10,
@@ -423,13 +423,13 @@ def read(
     """
     del progress
     log, tags = _parse(
-        path, threshold_0_10=threshold_0_10, gap_h=gap_h, symptoms=symptoms, tag_map=tag_map
+        Path(path), threshold_0_10=threshold_0_10, gap_h=gap_h, symptoms=symptoms, tag_map=tag_map
     )
     return replace(log, tags=tags)
 
 
 def read_tags(
-    path: Path,
+    path: Path | str,
     *,
     symptoms: Sequence[str] = DEFAULT_SYMPTOMS,
     tag_map: Mapping[str, str] | None = None,
@@ -447,7 +447,7 @@ def read_tags(
         ``source_file``, ``source_line``.
     """
     return _parse(
-        path,
+        Path(path),
         threshold_0_10=DEFAULT_THRESHOLD_0_10,
         gap_h=DEFAULT_GAP_H,
         symptoms=symptoms,

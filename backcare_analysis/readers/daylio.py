@@ -21,7 +21,7 @@ from typing import Final
 import pandas as pd
 
 from ..episodes import DEFAULT_GAP_H, DEFAULT_THRESHOLD_0_10
-from ..schema import Log, LogFormatError, canonical_treatment
+from ..schema import Log, canonical_treatment
 from ._common import Head, Rejections, csv_records, provenance_row, read_text, sniff_delimiter
 from ._tracker_common import (
     NOT_ANALYSED,
@@ -48,6 +48,7 @@ from ._tracker_common import (
     tag_kinds,
     tags_table,
 )
+from .daylio_layouts import OLD_COLUMNS, headerless_error, headerless_fields, old_layout_day
 
 SOURCE: Final = "daylio"
 COLUMNS: Final = (
@@ -69,11 +70,14 @@ _SCALE: Final = re.compile(r"^(.+?)\s*:\s*(-?\d+(?:[.,]\d+)?)$")
 
 
 def sniff(head: Head) -> bool:
-    """True for a Daylio CSV export: ``full_date`` (or the very old ``year``) with
-    ``mood`` and ``activities``, or at least five of Daylio's columns."""
+    """True for a Daylio CSV export: ``full_date`` (or the pre-2019 ``year``) with
+    ``mood`` and ``activities``, or at least five of Daylio's columns; also an export
+    whose header line was removed (reading it then says which line to add)."""
     if head.text is None:
         return False
     line = head.first_line
+    if headerless_fields(line) is not None:
+        return True
     columns = header_columns(line, sniff_delimiter(line))
     known = sum(c in (*COLUMNS_NEW, "year") for c in columns)
     core = "mood" in columns and "activities" in columns
@@ -100,6 +104,16 @@ def _scales(text: str) -> list[tuple[str, float]]:
     return out
 
 
+def _iso_day(rec: Mapping[str, str]) -> datetime:
+    match = _ISO.match(rec["full_date"])
+    if not match:
+        raise ValueError(f"full_date {rec['full_date']!r} is not YYYY-MM-DD")
+    try:
+        return datetime(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError as exc:
+        raise ValueError(f"impossible full_date {rec['full_date']!r} ({exc})") from None
+
+
 def _parse(
     path: Path,
     *,
@@ -113,13 +127,14 @@ def _parse(
     first = header_line(text)
     delimiter = sniff_delimiter(first)
     columns = header_columns(first, delimiter)
-    if "full_date" not in columns and "year" in columns:
-        raise LogFormatError(
-            f"{path}: this is an old Daylio export (columns year,date,...) whose dates are "
-            "localized and ambiguous; export again from a current Daylio version, which "
-            "writes an ISO full_date column"
-        )
-    check_header(path, columns, _REQUIRED, app="Daylio", expected=",".join(COLUMNS_NEW))
+    fields = headerless_fields(first)
+    if fields is not None:
+        raise headerless_error(path, fields)
+    old_layout = "full_date" not in columns and "year" in columns
+    if old_layout:
+        check_header(path, columns, OLD_COLUMNS, app="Daylio", expected=",".join(OLD_COLUMNS))
+    else:
+        check_header(path, columns, _REQUIRED, app="Daylio", expected=",".join(COLUMNS_NEW))
     kinds = tag_kinds(tag_map, option="tag_map")
     scales_top = {_fold(k): float(v) for k, v in (pain_scales or DEFAULT_PAIN_SCALES).items()}
     rejections = Rejections(SOURCE, str(path))
@@ -140,13 +155,7 @@ def _parse(
     for line, rec, raw in screened_records(records, columns, rejections):
         day: datetime | None = None
         try:
-            match = _ISO.match(rec["full_date"])
-            if not match:
-                raise ValueError(f"full_date {rec['full_date']!r} is not YYYY-MM-DD")
-            try:
-                parsed = datetime(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-            except ValueError as exc:
-                raise ValueError(f"impossible full_date {rec['full_date']!r} ({exc})") from None
+            parsed = old_layout_day(rec["year"], rec["date"]) if old_layout else _iso_day(rec)
             day = checked_day(parsed)
             days.add(day)
             hour, minute = clock(rec["time"])
@@ -266,7 +275,7 @@ def _parse(
 
 
 def read(
-    path: Path,
+    path: Path | str,
     *,
     progress: bool = False,
     threshold_0_10: float = DEFAULT_THRESHOLD_0_10,
@@ -279,7 +288,8 @@ def read(
     Parameters
     ----------
     path
-        The export (``full_date,date,weekday,time,mood,activities,[scales,]note_title,note``).
+        The export (``full_date,date,weekday,time,mood,activities,[scales,]note_title,note``,
+        or the pre-2019 ``year,date,weekday,time,mood,activities,note``), a path or a str.
     progress
         Accepted for a uniform reader signature; Daylio exports are small.
     threshold_0_10, gap_h
@@ -305,18 +315,21 @@ def read(
     Raises
     ------
     LogFormatError
-        When a column is missing or renamed, the export is the old ``year,date`` kind, or
-        it has no entries.
+        When a column is missing or renamed, the header line was removed (the message gives
+        the line to add), or the export has no entries.
 
     Notes
     -----
     ``full_date`` is the only date read; the localized ``date`` and ``weekday`` are
-    ignored. ``pain_max_0_10`` is 0 on entry days without back pain, when the file has at
+    ignored, except in the pre-2019 layout, which has no ``full_date``: there the day is
+    ``year`` plus the localised ``date`` (month names in English, German, Spanish, French,
+    Dutch, Italian and Portuguese; :mod:`~backcare_analysis.readers.daylio_layouts`).
+    ``pain_max_0_10`` is 0 on entry days without back pain, when the file has at
     least one pain scale value.
     """
     del progress
     log, tags = _parse(
-        path,
+        Path(path),
         threshold_0_10=threshold_0_10,
         gap_h=gap_h,
         tag_map=tag_map,
@@ -326,7 +339,7 @@ def read(
 
 
 def read_tags(
-    path: Path,
+    path: Path | str,
     *,
     tag_map: Mapping[str, str] | None = None,
     pain_scales: Mapping[str, float] | None = None,
@@ -341,7 +354,7 @@ def read_tags(
         scale's value), ``source``, ``source_file``, ``source_line``.
     """
     return _parse(
-        path,
+        Path(path),
         threshold_0_10=DEFAULT_THRESHOLD_0_10,
         gap_h=DEFAULT_GAP_H,
         tag_map=tag_map,
