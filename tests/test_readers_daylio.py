@@ -235,3 +235,33 @@ def test_read_tags_accepts_a_str_like_read_log(tmp_path: Path) -> None:
     path = write(tmp_path, CURRENT)
     pd.testing.assert_frame_equal(daylio.read_tags(str(path)), daylio.read_tags(path))
     assert not daylio.read(str(path)).episodes.empty
+
+
+@pytest.mark.shared
+def test_real_custom_activities_with_app_prefixes(real_exports: Path) -> None:
+    # kije's activities carry Daylio's own prefixes: `[253] take a walk`, `<c_sy> headache`.
+    path = real_exports / "daylio" / "kije-2023-en-8col.csv"
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+
+    def days(names: set[str]) -> int:
+        return len(
+            {
+                r["full_date"]
+                for r in rows
+                if names & {a.strip() for a in r["activities"].split("|")}
+            }
+        )
+
+    walk, sitting = days({"[253] take a walk"}), days({"[94] sitting in the sun", "gaming"})
+    any_activity = len({r["full_date"] for r in rows if r["activities"].strip()})
+    assert (walk, sitting, any_activity) == (64, 37, 224)
+    log = read_log(path)
+    assert int(log.daily["exercise_day"].eq(True).sum()) == walk
+    assert int(log.daily["sitting_day"].eq(True).sum()) == sitting
+    assert int(log.daily["exercise_day"].notna().sum()) == any_activity
+    kinds = dict(zip(log.tags["tag"], log.tags["kind"], strict=True))
+    assert kinds["[253] take a walk"] == "walking"
+    assert kinds["<c_sy> headache"] == ""
+    prov = log.provenance.iloc[0]
+    assert (prov["rows_read"], prov["rows_used"], prov["rows_not_analysed"]) == (1159, 984, 175)
