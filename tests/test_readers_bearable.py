@@ -64,7 +64,8 @@ def test_real_exports_account_for_every_row(real_exports: Path) -> None:
         assert pd.concat([log.not_analysed["line"], log.rejected["line"]]).is_unique
         assert not log.not_analysed["reason"].str.startswith("not analysed").any()
         assert log.daily["symptoms_logged"].all()
-        assert log.parameters["threshold_0_10"] == 4.0
+        # These people rate back pain (almost) only Mild: the default threshold is theirs.
+        assert log.parameters["threshold_0_10"] == 2.5
 
 
 @pytest.mark.shared
@@ -79,7 +80,7 @@ def test_real_export_episode_counts_checked_by_hand(real_exports: Path) -> None:
     # 28 May | 2 Jun | 14 Jul 03:00 - 16 Jul 19:00 | 19 Jul 13:00 - 24 Jul 03:00 (gaps 38,
     # 24, 32 h) | 27 Jul 03:00-19:00 (72 h after 24 Jul): 10 episodes.
     miller = real_exports / "bearable" / "Bearable_Export_20210728.csv"
-    log = read_log(miller)
+    log = read_log(miller, threshold_0_10=4.0)
     assert log.episodes["start_local"].tolist() == [
         pd.Timestamp("2020-09-25 03:00"),
         pd.Timestamp("2020-12-09 19:00"),
@@ -97,8 +98,26 @@ def test_real_export_episode_counts_checked_by_hand(real_exports: Path) -> None:
     # 15 Aug = 8; the October export adds 18 Oct and 23 Oct = 10.
     for stamp, expected in zip(PAWPRINT, (8, 8, 10), strict=True):
         path = real_exports / "bearable" / f"bearable-export-{stamp}-2021.csv"
-        assert read_log(path).episodes.empty
+        assert read_log(path, threshold_0_10=4.0).episodes.empty
         assert len(read_log(path, threshold_0_10=2.5).episodes) == expected
+        assert len(read_log(path).episodes) == expected  # the default follows their ratings
+
+
+@pytest.mark.shared
+def test_real_export_episodes_under_the_default_threshold_rule(real_exports: Path) -> None:
+    # 31 lower-back ratings, 29 Mild (2.5) and 2 Moderate (5.0): their upper quartile is
+    # 2.5, so the default threshold is 2.5 and the 10 episodes counted by hand above are
+    # found; at 4 and 5 only the 2 Moderate days, at 7.5 none.
+    log = read_log(real_exports / "bearable" / "Bearable_Export_20210728.csv")
+    assert len(log.episodes) == 10
+    assert log.parameters["threshold_0_10"] == 2.5
+    assert log.parameters["ratings_nonzero"] == 31
+    assert log.parameters["ratings_below_threshold"] == 0
+    assert log.parameters["episodes_at_other_thresholds"] == {2.5: 10, 4.0: 2, 5.0: 2, 7.5: 0}
+    rule = str(log.parameters["threshold_rule"])
+    assert rule.startswith("threshold_0_10 = the upper quartile")
+    assert rule.endswith("upper quartile 2.5 of 31 ratings, so 2.5")
+    assert "(threshold_0_10 = the upper quartile" in log.provenance["note"].iloc[0]
 
 
 @pytest.mark.shared
@@ -468,3 +487,20 @@ def test_pawprint_exports_together_count_no_tag_day_twice(real_exports: Path) ->
         assert together.daily[column].notna().sum() == newest.daily[column].notna().sum()
         assert together.daily[column].sum() == newest.daily[column].sum()
     assert int(together.daily["exercise_day"].eq(True).sum()) == 403
+
+
+def test_default_threshold_stays_4_when_a_quarter_of_ratings_reach_it(tmp_path: Path) -> None:
+    # 2 Mild, 6 Moderate on separate weeks: the upper quartile is 5, so the fixed 4/10
+    # stays; the 2 Mild ratings fall below it and start no episode.
+    days = [f"{d}{'st' if d == 1 else 'th'} Mar 2021" for d in (1, 8, 15, 22, 29)]
+    days += ["5th Apr 2021", "12th Apr 2021", "19th Apr 2021"]
+    ratings = [1, 1, 2, 2, 2, 2, 2, 2]
+    text = HEADER + "".join(back(d, "am", r) for d, r in zip(days, ratings, strict=True))
+    log = read_log(write(tmp_path, text))
+    assert log.parameters["threshold_0_10"] == 4.0
+    assert log.parameters["ratings_below_threshold"] == 2
+    assert len(log.episodes) == 6
+    assert log.parameters["episodes_at_other_thresholds"] == {2.5: 8, 4.0: 6, 5.0: 6, 7.5: 0}
+    given = read_log(write(tmp_path, text), threshold_0_10=2.5)
+    assert given.parameters["threshold_rule"] == "threshold_0_10 = 2.5, as given"
+    assert len(given.episodes) == 8

@@ -4,8 +4,10 @@ ratings when not given, and what other thresholds would give.
 Real Bearable users mostly rate back pain "Mild" (1 of 4, 2.5 of 10), below the fixed
 4/10 of :data:`~backcare_analysis.episodes.DEFAULT_THRESHOLD_0_10`, and got 0-2 episodes
 from 15-50 ratings. The default rule here (:data:`AUTO_RULE`) serves them: the threshold
-is the median of the person's non-zero back-pain ratings, kept between
-:data:`FLOOR_0_10` and :data:`CEILING_0_10`. See ``docs/readers-symptoms.md``.
+is the upper quartile (75th percentile) of the person's non-zero back-pain ratings, kept
+between :data:`FLOOR_0_10` and :data:`CEILING_0_10`. A person a quarter of whose pain
+ratings reach 4/10 keeps 4/10; one who rates almost only Mild gets 2.5, so their worst
+quarter of ratings marks a flare. See ``docs/readers-symptoms.md``.
 """
 
 from __future__ import annotations
@@ -21,12 +23,15 @@ from ._tracker_common import episodes_with_ticks
 FLOOR_0_10: Final = 2.5
 #: The highest threshold the rule chooses: the package's fixed default.
 CEILING_0_10: Final = DEFAULT_THRESHOLD_0_10
+#: The quantile of the person's non-zero ratings the rule starts from.
+QUANTILE: Final = 0.75
 #: Thresholds whose episode counts are recorded beside the chosen one: Mild, the fixed
 #: default, Moderate and Severe.
 OTHER_THRESHOLDS: Final = (2.5, 4.0, 5.0, 7.5)
 #: The default rule, as printed in ``log.parameters["threshold_rule"]``.
 AUTO_RULE: Final = (
-    "threshold_0_10 = the median of the person's non-zero back-pain ratings, kept between "
+    "threshold_0_10 = the upper quartile of the person's non-zero back-pain ratings, kept "
+    "between "
     f"{FLOOR_0_10:g} and {CEILING_0_10:g} ({CEILING_0_10:g} without ratings)"
 )
 
@@ -52,9 +57,11 @@ def choose_threshold(ratings: pd.DataFrame, threshold_0_10: float | None) -> tup
     severity = severity[severity > 0]
     if severity.empty:
         return CEILING_0_10, f"{AUTO_RULE}: no non-zero ratings, so {CEILING_0_10:g}"
-    median = float(severity.median())
-    value = min(CEILING_0_10, max(FLOOR_0_10, median))
-    return value, f"{AUTO_RULE}: median {median:g} of {len(severity)} ratings, so {value:g}"
+    quartile = float(severity.astype(float).quantile(QUANTILE))
+    value = min(CEILING_0_10, max(FLOOR_0_10, quartile))
+    return value, (
+        f"{AUTO_RULE}: upper quartile {quartile:g} of {len(severity)} ratings, so {value:g}"
+    )
 
 
 def threshold_parameters(

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..episodes import DEFAULT_GAP_H, DEFAULT_THRESHOLD_0_10
+from ..episodes import DEFAULT_GAP_H
 from ..schema import Log
 from ._common import Head, Rejections, csv_records, provenance_row, read_text, sniff_delimiter
 from ._tracker_common import (
@@ -39,6 +39,7 @@ from ._tracker_common import (
     tag_kinds,
     tags_table,
 )
+from ._tracker_threshold import choose_threshold, threshold_parameters
 from .bearable_rows import (
     COLUMNS,
     COLUMNS_NEW,
@@ -80,7 +81,7 @@ def sniff(head: Head) -> bool:
 def _parse(
     path: Path,
     *,
-    threshold_0_10: float,
+    threshold_0_10: float | None,
     gap_h: float,
     symptoms: Sequence[str] | str,
     tag_map: Mapping[str, str] | None,
@@ -115,7 +116,8 @@ def _parse(
         used += 1
 
     ratings = ratings_frame(state.ratings)
-    episodes = episodes_with_ticks(ratings, threshold_0_10=threshold_0_10, gap_h=gap_h)
+    threshold, rule = choose_threshold(ratings, threshold_0_10)
+    episodes = episodes_with_ticks(ratings, threshold_0_10=threshold, gap_h=gap_h)
     episodes = attach_to_episodes(episodes, pd.DataFrame(state.treatments), column="treatments")
     episodes = attach_to_episodes(episodes, pd.DataFrame(state.notes), column="notes")
     episodes = mark_leg_pain(episodes, state.leg_pain_days)
@@ -144,7 +146,7 @@ def _parse(
             (str(r["reason"]) for r in rejections.rows),
             (str(r["reason"]) for r in rejections.skipped),
         ),
-        f"{len(episodes)} episodes at threshold {threshold_0_10:g}/10 and gap {gap_h:g} h",
+        f"{len(episodes)} episodes at threshold {threshold:g}/10 and gap {gap_h:g} h ({rule})",
     ]
     if blank:
         notes.append(f"{blank} blank row(s) skipped")
@@ -166,8 +168,9 @@ def _parse(
             note="; ".join(notes),
         ),
         parameters={
-            "threshold_0_10": threshold_0_10,
+            "threshold_0_10": threshold,
             "gap_h": gap_h,
+            **threshold_parameters(ratings, threshold_0_10=threshold, gap_h=gap_h, rule=rule),
             "bearable_symptoms": tuple(names),
             "bearable_part_of_day": {k or "(empty)": f"{v:%H:%M}" for k, v in PART_OF_DAY.items()},
             "bearable_scale_0_4_to_0_10": SCALE_0_4_TO_0_10,
@@ -180,7 +183,7 @@ def read(
     path: Path | str,
     *,
     progress: bool = False,
-    threshold_0_10: float = DEFAULT_THRESHOLD_0_10,
+    threshold_0_10: float | None = None,
     gap_h: float = DEFAULT_GAP_H,
     symptoms: Sequence[str] = DEFAULT_SYMPTOMS,
     tag_map: Mapping[str, str] | None = None,
@@ -196,7 +199,11 @@ def read(
         Accepted for a uniform reader signature; Bearable exports are small.
     threshold_0_10, gap_h
         The episode rule: a rating at or above ``threshold_0_10`` (0-4 ratings times 2.5)
-        after ``gap_h`` hours without one starts an episode.
+        after ``gap_h`` hours without one starts an episode. Without ``threshold_0_10``
+        the threshold is the median of the person's non-zero back-pain ratings, kept
+        between 2.5 and 4 (:data:`~backcare_analysis.readers._tracker_threshold.AUTO_RULE`);
+        ``log.parameters`` records the rule, ``ratings_below_threshold`` and
+        ``episodes_at_other_thresholds``.
     symptoms
         Symptom names (any case) that are lower back pain; :data:`DEFAULT_SYMPTOMS`.
     tag_map
@@ -251,7 +258,7 @@ def read_tags(
     """
     return _parse(
         Path(path),
-        threshold_0_10=DEFAULT_THRESHOLD_0_10,
+        threshold_0_10=None,
         gap_h=DEFAULT_GAP_H,
         symptoms=symptoms,
         tag_map=tag_map,

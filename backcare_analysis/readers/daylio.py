@@ -20,7 +20,7 @@ from typing import Final
 
 import pandas as pd
 
-from ..episodes import DEFAULT_GAP_H, DEFAULT_THRESHOLD_0_10
+from ..episodes import DEFAULT_GAP_H
 from ..schema import Log, canonical_treatment
 from ._common import Head, Rejections, csv_records, provenance_row, read_text, sniff_delimiter
 from ._tracker_common import (
@@ -48,6 +48,7 @@ from ._tracker_common import (
     tag_kinds,
     tags_table,
 )
+from ._tracker_threshold import choose_threshold, threshold_parameters
 from .daylio_layouts import OLD_COLUMNS, headerless_error, headerless_fields, old_layout_day
 
 SOURCE: Final = "daylio"
@@ -117,7 +118,7 @@ def _iso_day(rec: Mapping[str, str]) -> datetime:
 def _parse(
     path: Path,
     *,
-    threshold_0_10: float,
+    threshold_0_10: float | None,
     gap_h: float,
     tag_map: Mapping[str, str] | None,
     pain_scales: Mapping[str, float] | None,
@@ -215,7 +216,8 @@ def _parse(
         )
 
     frame = ratings_frame(ratings)
-    episodes = episodes_with_ticks(frame, threshold_0_10=threshold_0_10, gap_h=gap_h)
+    threshold, rule = choose_threshold(frame, threshold_0_10)
+    episodes = episodes_with_ticks(frame, threshold_0_10=threshold, gap_h=gap_h)
     episodes = attach_to_episodes(episodes, pd.DataFrame(treatments), column="treatments")
     episodes = attach_to_episodes(episodes, pd.DataFrame(notes), column="notes")
     episodes = mark_leg_pain(episodes, leg_pain_days)
@@ -242,7 +244,7 @@ def _parse(
                 (str(r["reason"]) for r in rejections.rows),
                 (str(r["reason"]) for r in rejections.skipped),
             ),
-            f"{len(episodes)} episodes at threshold {threshold_0_10:g}/10 and gap {gap_h:g} h",
+            f"{len(episodes)} episodes at threshold {threshold:g}/10 and gap {gap_h:g} h ({rule})",
         ]
         + (
             [f"{len(every) - len(records)} blank row(s) skipped"]
@@ -265,8 +267,9 @@ def _parse(
             note=note,
         ),
         parameters={
-            "threshold_0_10": threshold_0_10,
+            "threshold_0_10": threshold,
             "gap_h": gap_h,
+            **threshold_parameters(frame, threshold_0_10=threshold, gap_h=gap_h, rule=rule),
             "daylio_pain_scales": dict(scales_top),
             "daylio_back_pain_activities": sorted(k for k, v in kinds.items() if "back_pain" in v),
         },
@@ -278,7 +281,7 @@ def read(
     path: Path | str,
     *,
     progress: bool = False,
-    threshold_0_10: float = DEFAULT_THRESHOLD_0_10,
+    threshold_0_10: float | None = None,
     gap_h: float = DEFAULT_GAP_H,
     tag_map: Mapping[str, str] | None = None,
     pain_scales: Mapping[str, float] | None = None,
@@ -294,7 +297,9 @@ def read(
         Accepted for a uniform reader signature; Daylio exports are small.
     threshold_0_10, gap_h
         The episode rule. A ``back pain`` activity without a pain scale value counts as
-        pain at the threshold, with unknown severity.
+        pain at the threshold, with unknown severity. Without ``threshold_0_10`` the
+        threshold follows the person's pain-scale values
+        (:data:`~backcare_analysis.readers._tracker_threshold.AUTO_RULE`), 4 without any.
     tag_map
         Extra or changed activity meanings, ``{"sore back": "back_pain", "moving boxes":
         "heavy_lifting", "hot water bottle": "treatment"}``, on top of
@@ -355,7 +360,7 @@ def read_tags(
     """
     return _parse(
         Path(path),
-        threshold_0_10=DEFAULT_THRESHOLD_0_10,
+        threshold_0_10=None,
         gap_h=DEFAULT_GAP_H,
         tag_map=tag_map,
         pain_scales=pain_scales,
