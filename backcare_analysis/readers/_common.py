@@ -45,10 +45,12 @@ class Head:
 
     @property
     def first_line(self) -> str:
-        """The first line of the text (CRLF, LF or CR ended), stripped, or ``""``."""
+        """The first line of the text, stripped, or ``""``."""
         if not self.text:
             return ""
-        return universal_newlines(self.text.lstrip("\ufeff")).split("\n", 1)[0].strip()
+        # Universal newlines: a file saved with CR-only line endings has lines too.
+        first = self.text.lstrip("\ufeff").split("\n", 1)[0].split("\r", 1)[0]
+        return first.strip()
 
 
 def decode_bytes(raw: bytes) -> tuple[str, str]:
