@@ -24,6 +24,7 @@ from .registry import (
     format_by_name,
 )
 from .tagmap import tag_kinds, with_tag_days
+from .tracker_people import different_people
 
 __all__ = ["FORMATS", "Format", "SourceName", "combine_logs", "read_log", "restrict_dates"]
 
@@ -119,7 +120,11 @@ def read_log(
         raise LogFormatError(
             "no supported export found in " + ", ".join(map(str, paths)) + f" (skipped: {skipped})"
         )
+    people = different_people(logs)
     log = combine_logs(logs, skipped=skipped)
+    if people:
+        warnings = [*list(log.parameters.get("warnings", []) or []), *people]  # type: ignore[call-overload]
+        log = replace(log, parameters={**log.parameters, "warnings": warnings})
     if since is not None or until is not None:
         log = restrict_dates(log, since=since, until=until)
     return log

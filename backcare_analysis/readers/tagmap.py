@@ -185,7 +185,8 @@ def with_tag_days(log: Log, *, tag_map: Mapping[str, str | Sequence[str]] | None
         ``activity_level_0_3`` (and ``heavy_lifting`` where the reader left it missing)
         filled on the days the source logged at least one tag of what the person did: True
         when a tag of that meaning was logged that day, False when other such tags were but
-        not this one, missing on days without any. ``log.parameters["tag_map"]``
+        not this one, missing on days without any; a meaning the person never logged at all
+        stays missing (not tracked, rather than "no" every day). ``log.parameters["tag_map"]``
         records the user's mapping.
 
     Notes
@@ -224,6 +225,9 @@ def with_tag_days(log: Log, *, tag_map: Mapping[str, str | Sequence[str]] | None
     tag_days = set(tags.loc[~fixed & ~not_doings, "date"].dropna())
     kept = daily["date"].isin(tag_days).to_numpy()
     for column, days in sorted(rows.items()):
+        if not days:
+            # A tag the person never used is not tracked: missing, never "no" every day.
+            continue
         hit = pd.Series(daily["date"].isin(days).to_numpy(), dtype="boolean")
         value = hit.where(pd.Series(kept), pd.NA)
         if column == "heavy_lifting":
