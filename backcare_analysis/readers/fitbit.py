@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Final
@@ -25,7 +26,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from ..schema import Log, LogFormatError, conform, empty_table
-from ._common import Head, Rejections, provenance_row
+from ._common import Head, Rejections, csv_records, decode_bytes, provenance_row
 from .fitbit_days import build_days
 from .fitbit_files import (
     Member,
@@ -52,7 +53,9 @@ UTC_KINDS: Final = frozenset(
     {"json:steps", "json:exercise", "csv:steps", "csv:active_minutes", "csv:sedentary_period"}
 )
 _CSV_HEADS: Final = ("timestamp,steps", "timestamp,light,moderate,very", "start time,end time")
-_PROFILE_SIGNS: Final = frozenset({"member_since", "display_name", "full_name", "date_of_birth"})
+_PROFILE_SIGNS: Final = frozenset(
+    {"member_since", "display_name", "full_name", "date_of_birth", "locale", "username"}
+)
 
 
 def sniff(head: Head) -> bool:
@@ -122,11 +125,12 @@ def read_many(
     """
     del progress
     with contextlib.ExitStack() as stack:
-        members, notes = _members(paths, stack)
+        members, zip_rows = _members(paths, stack)
         profiles = [m for m in members if m.kind == "profile"]
         zone_name, zone_source = _zone(timezone, profiles)
         zone = zone_of(zone_name, "timezone=" if zone_source == "option" else zone_source)
         files = [m for m in members if m.kind != "profile"]
+        notes = [""] * len(files)
         rows, rejections, read_counts = _parse(files, zone, notes)
         profile_logs = [_profile_provenance(m) for m in profiles]
     _deduplicate(rows, files)
@@ -142,10 +146,11 @@ def read_many(
     unusable = [i for i, m in enumerate(files) if notes[i].startswith("name not understood")]
     if unusable and len(unusable) == len(files) and not rows and len(paths) == 1:
         raise LogFormatError(f"{files[unusable[0]].label}: {notes[unusable[0]]}")
-    provenance = [*profile_logs]
+    provenance = [*zip_rows, *profile_logs]
+    for row in rows:
+        if row.status:
+            rejections[row.file].skip(row.line, row.status, row.raw())
     for i, member in enumerate(files):
-        for row in (r for r in rows if r.file == i and r.status):
-            rejections[i].skip(row.line, row.status, row.raw())
         n_skip = rejections[i].n_not_analysed
         utc = member.kind in UTC_KINDS and read_counts[i] > 0
         note = "; ".join(n for n in (notes[i], zone_note if utc else "") if n)
@@ -183,22 +188,31 @@ def read_many(
     )
 
 
-def _members(paths: Iterable[Path], stack: contextlib.ExitStack) -> tuple[list[Member], list[str]]:
-    """Every member of the paths, sorted by label (the one reading order), and a note per
-    non-profile member filled later; zips add a note on the members of other products."""
+def _members(
+    paths: Iterable[Path], stack: contextlib.ExitStack
+) -> tuple[list[Member], list[pd.DataFrame]]:
+    """Every member of the paths, sorted by label (the one reading order), and a
+    provenance row per zip saying what else it holds."""
     members: list[Member] = []
     disk: list[Path] = []
+    zips: list[pd.DataFrame] = []
     for path in paths:
-        if path.suffix.lower() == ".zip":
-            inside, _ = zip_members(path, stack)
+        if zipfile.is_zipfile(path):
+            inside, others = zip_members(path, stack)
             members.extend(inside)
+            note = (
+                f"Takeout archive: {len(inside)} Fitbit files, {others} files of other "
+                "products not read here (Google Fit: unpack the archive and pass Takeout/Fit/)"
+            )
+            zips.append(
+                provenance_row(path, SOURCE, rows_read=0, rows_used=0, rows_rejected=0, note=note)
+            )
         else:
             disk.append(path)
             members.append(disk_member(path))
     members.extend(profile_beside(disk))
     unique = {m.label: m for m in members}
-    ordered = [unique[k] for k in sorted(unique)]
-    return ordered, [""] * sum(1 for m in ordered if m.kind != "profile")
+    return [unique[k] for k in sorted(unique)], zips
 
 
 def _zone(option: str | None, profiles: list[Member]) -> tuple[str, str]:
@@ -229,10 +243,10 @@ def _parse(
     for i, member in enumerate(files):
         kind, _, metric = member.kind.partition(":")
         if kind == "csv" and metric == "sedentary_period":
-            n = 0
-            for n, line in enumerate(member.data().decode("utf-8", "replace").splitlines()[1:], 2):
-                if line.strip():
-                    rejections[i].skip(n, SEDENTARY_PERIOD_REASON, line[:200])
+            text, _ = decode_bytes(member.data())
+            for line, fields, raw in csv_records(text, file=member.label):
+                if "".join(fields).strip():
+                    rejections[i].skip(line, SEDENTARY_PERIOD_REASON, raw[:200])
             counts[i] = rejections[i].n_not_analysed
             continue
         if kind == "csv":
@@ -243,18 +257,12 @@ def _parse(
         if kind == "json" and metric not in USED_JSON:
             notes[i] = f"metric {metric!r} is not used by the analysis (not read)"
             continue
-        entries = load_json(member)
         if kind == "":
-            found = _metric_from_content(entries)
+            found, notes[i] = _unnamed(member)
             if found is None:
-                notes[i] = (
-                    "name not understood: a Fitbit file's metric is in its name, as Takeout "
-                    "writes it (for example steps-2024-01-01.json); give the file back its "
-                    "original name to use it"
-                )
                 continue
             metric = found
-            notes[i] = f"read as a {metric} log (its entries say so; the name does not)"
+        entries = load_json(member)
         rows.extend(json_rows(i, metric, entries, zone, rejections[i].add))
         counts[i] = len(entries)
     return rows, rejections, counts
@@ -267,14 +275,26 @@ SEDENTARY_PERIOD_REASON: Final = (
 )
 
 
-def _metric_from_content(entries: list[object]) -> str | None:
+def _unnamed(member: Member) -> tuple[str | None, str]:
+    """The metric of a file whose name says none (from its entries: exercise and sleep
+    logs say what they are), and the note for its provenance row."""
+    if not member.name.lower().endswith(".json"):
+        return None, "not a file the analysis reads"
+    try:
+        entries = load_json(member)
+    except LogFormatError as exc:
+        return None, f"not read: {str(exc).removeprefix(member.label + ': ')}"
     first = entries[0] if entries else None
     if isinstance(first, dict) and "logId" in first:
-        if "activityName" in first:
-            return "exercise"
-        if "dateOfSleep" in first:
-            return "sleep"
-    return None
+        for field, metric in (("activityName", "exercise"), ("dateOfSleep", "sleep")):
+            if field in first:
+                return metric, f"read as a {metric} log (its entries say so; the name does not)"
+    if isinstance(first, dict) and "dateTime" in first:
+        return None, (
+            "name not understood: a Fitbit file's metric is in its name, as Takeout writes it "
+            "(for example steps-2024-01-01.json); give the file back its original name to use it"
+        )
+    return None, "not a file the analysis reads"
 
 
 def _deduplicate(rows: list[Row], files: list[Member]) -> None:
