@@ -118,9 +118,10 @@ FORMATS: tuple[Format, ...] = (
     ),
     Format(
         "fitbit",
-        "Fitbit Google Takeout JSON",
-        "a JSON array such as sedentary_minutes-2024-01-01.json: "
-        '`[{"dateTime":"01/11/24 00:00:00","value":"94"}]`',
+        "Fitbit export (Google Takeout zip or folder, or user-site-export)",
+        "the takeout-*.zip parts as downloaded, the Takeout/ (Fitbit/ or Google Health/) "
+        "folder, or the JSON files of Global Export Data/ such as "
+        'sedentary_minutes-2024-01-01.json: `[{"dateTime":"01/11/24 00:00:00","value":"94"}]`',
         "fitbit",
     ),
     Format(
