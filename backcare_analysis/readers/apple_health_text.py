@@ -4,14 +4,15 @@ The fast scan reads only the lines it needs, while expat reads every byte and st
 first that is not well-formed XML. So that the result never depends on which one ran, the
 scan checks every chunk, used lines or not, for the two things expat refuses that a real
 export could hold: a byte sequence that is not UTF-8 (a damaged file) and an ``&`` that is
-not one of the five XML escapes (an entity reference, undefined in a Health export, or a
-character reference expat must judge). Either makes the scan fall back to the full parse,
-which then reads or refuses the file as the reference does. numpy does the work, 8 bytes
-at a time, in the classifying thread.
+not one of the five XML escapes or a reference to a character XML allows (an entity
+reference is undefined in a Health export). Either makes the scan fall back to the full parse,
+which then reads or refuses the file as the reference does. numpy does the work, in the
+reading thread.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Final
 
@@ -114,6 +115,24 @@ def _escapes(a: npt.NDArray[np.uint8], p: npt.NDArray[np.int64], chunk: Chunk) -
     ok = np.zeros(len(p), dtype=bool)
     for word, mask in _ESCAPE_WORDS:
         ok |= (words & mask) == word
-    if not ok.all():
-        where = int(p[np.flatnonzero(~ok)[0]])
-        raise Unsupported(f"an entity or character reference on line {_line(chunk, where)}")
+    for where in p[~ok].tolist():
+        if not _good_reference(chunk.data, where):
+            raise Unsupported(f"an entity or a bad reference on line {_line(chunk, where)}")
+
+
+_REFERENCE: Final = re.compile(rb"&#(?:x([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+
+
+def _good_reference(data: bytes, at: int) -> bool:
+    """A character reference to a character XML allows (expat reads it; the scan's
+    :func:`~.apple_health_fast.attributes` decodes it the same way)."""
+    m = _REFERENCE.match(data, at)
+    if m is None:
+        return False
+    code = int(m.group(1), 16) if m.group(1) is not None else int(m.group(2))
+    return (
+        code in (9, 10, 13)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
