@@ -227,18 +227,21 @@ def _plan(args: argparse.Namespace, out: TextIO) -> int:
 
         log_path, plan_path = args.analyse
         table = analyse_experiment(_read([log_path], args.source), read_plan(plan_path))
-        for row in table.itertuples(index=False):
-            out.write(f"{row.outcome}, {row.analysis}: ")
-            if row.estimate == row.estimate:  # not NaN
+        for rec in table.to_dict("records"):
+            out.write(f"{rec['outcome']}, {rec['analysis']}: ")
+            if rec["estimate"] == rec["estimate"]:  # not NaN
                 out.write(
-                    f"{row.measure} {row.estimate:.2f} (95% {row.ci_low:.2f} to "
-                    f"{row.ci_high:.2f}), randomisation p = {row.p_val:.3f}, probability "
-                    f"the advice helps {row.p_benefit:.0%}"
+                    f"{rec['measure']} {rec['estimate']:.2f} (95% {rec['ci_low']:.2f} to "
+                    f"{rec['ci_high']:.2f}), randomisation p = {rec['p_val']:.3f}, probability "
+                    f"the advice helps {rec['p_benefit']:.0%}"
                 )
-            out.write(f"{'; ' + row.note if row.note else ''}\n")
+            note = str(rec["note"])
+            out.write(f"{'; ' + note if note else ''}\n")
         return EXIT_OK
     if not args.claim:
-        print("error: give a claim to plan (e.g. 'stretching') or --analyse LOG PLAN", file=sys.stderr)
+        print(
+            "error: give a claim to plan (e.g. 'stretching') or --analyse LOG PLAN", file=sys.stderr
+        )
         return EXIT_USAGE
     from .outputs.plan import write_plan
     from .stats.experiments import plan_experiment

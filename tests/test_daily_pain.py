@@ -46,8 +46,8 @@ def test_no_effect_false_positive_rate_near_five_percent() -> None:
     assert rate <= 0.09
     # the same-day correlation the apps show is strongly positive under reverse causation
     panel = pain_panel(0)
-    same_day = panel["pain_max_0_10"].astype(float).corr(
-        panel["sitting_h_lag1"].shift(-1).astype(float)
+    same_day = (
+        panel["pain_max_0_10"].astype(float).corr(panel["sitting_h_lag1"].shift(-1).astype(float))
     )
     assert same_day > 0.4
 
@@ -67,7 +67,8 @@ def test_columns_notes_and_errors() -> None:
     assert list(out["trigger"]) == ["sitting_h", "water_ml"]
     assert "at least 28" in out.loc[0, "note"]
     assert "no column 'water_ml_lag1'" in out.loc[1, "note"]
-    assert out.loc[0, "window"] == "previous day" and out.loc[0, "unit"] == "per 1 h"
+    assert out.loc[0, "window"] == "previous day"
+    assert out.loc[0, "unit"] == "per 1 h"
     with pytest.raises(AnalysisError, match="unknown triggers"):
         daily_pain_effects(panel, triggers=["coffee"])
     with pytest.raises(AnalysisError, match="no pain_max_0_10"):

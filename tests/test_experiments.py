@@ -85,7 +85,9 @@ def follow_plan(
         episodes=conform(ep, "episodes"),
         daily=conform(daily, "daily"),
         rejected=empty_table("rejected"),
-        provenance=provenance_row(Path("<sim>"), "simulated", rows_read=n, rows_used=n, rows_rejected=0),
+        provenance=provenance_row(
+            Path("<sim>"), "simulated", rows_read=n, rows_used=n, rows_rejected=0
+        ),
         tags=conform(tags, "tags"),
     )
 
@@ -206,7 +208,9 @@ def test_per_protocol_uses_only_followed_days() -> None:
     # the plan's column wins over tags
     filled = plan.assign(followed="no")
     none = analyse_experiment(log, filled)
-    assert "no day marked as followed" in none.loc[none["analysis"] == "per protocol", "note"].iloc[0]
+    assert (
+        "no day marked as followed" in none.loc[none["analysis"] == "per protocol", "note"].iloc[0]
+    )
 
 
 def test_treatment_experiment_compares_durations() -> None:
@@ -234,14 +238,17 @@ def test_cli_plan_writes_and_analyses(tmp_path: Path) -> None:
         out=out,
     )  # fmt: skip
     assert code == 0
-    assert (tmp_path / "plan.csv").exists() and (tmp_path / "plan.ics").exists()
+    assert (tmp_path / "plan.csv").exists()
+    assert (tmp_path / "plan.ics").exists()
     assert "plan.ics" in out.getvalue()
     plan = read_plan(tmp_path / "plan.csv")
     log = follow_plan(plan, base_per_day=0.1, advice_rr=1.0, seed=3)
     folder = tmp_path / "log"
     folder.mkdir()
     daily = log.daily[["date", "pain_max_0_10"]].rename(columns={"pain_max_0_10": "pain_0_10"})
-    daily.assign(date=daily["date"].dt.strftime("%Y-%m-%d")).to_csv(folder / "daily.csv", index=False)
+    daily.assign(date=daily["date"].dt.strftime("%Y-%m-%d")).to_csv(
+        folder / "daily.csv", index=False
+    )
     episodes = log.episodes[["start_local", "duration_h", "peak_severity_0_10"]].rename(
         columns={"start_local": "start"}
     )

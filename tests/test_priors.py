@@ -78,7 +78,9 @@ def test_posterior_benefit_by_hand() -> None:
 
 def test_log_columns_are_used_and_custom_prior() -> None:
     card = pd.DataFrame({"claim": ["exercise"], "log_estimate": [-0.5], "log_se": [0.25]})
-    cohort = pd.DataFrame({"claim": ["exercise"], "mean": [-0.2], "sd": [0.25], "source": ["cohort"]})
+    cohort = pd.DataFrame(
+        {"claim": ["exercise"], "mean": [-0.2], "sd": [0.25], "source": ["cohort"]}
+    )
     out = posterior_benefit(card, priors=cohort).iloc[0]
     assert out["post_mean_log"] == pytest.approx(-0.35)
     assert out["prior_source"] == "cohort"

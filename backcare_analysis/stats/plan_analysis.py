@@ -61,9 +61,7 @@ def _flips(n_pairs: int) -> npt.NDArray[np.bool_]:
     return np.vstack([np.zeros((1, n_pairs), dtype=bool), draws])
 
 
-def randomisation_p(
-    statistic: Callable[[npt.NDArray[np.bool_]], float], n_pairs: int
-) -> float:
+def randomisation_p(statistic: Callable[[npt.NDArray[np.bool_]], float], n_pairs: int) -> float:
     """Two-sided randomisation p-value: the share of within-pair re-assignments whose
     statistic is at least as far from zero as the observed one.
 
@@ -112,16 +110,16 @@ def _check_plan(plan: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _row(claim: str, outcome: str, analysis: str, measure: str, **values: object) -> dict[str, object]:
+def _row(
+    claim: str, outcome: str, analysis: str, measure: str, **values: object
+) -> dict[str, object]:
     base: dict[str, object] = dict.fromkeys(RESULT_COLUMNS, math.nan)
     base.update(claim=claim, outcome=outcome, analysis=analysis, measure=measure, note="")
     base.update(values)
     return base
 
 
-def _onset_rows(
-    claim: str, analysis: str, blocks: pd.DataFrame
-) -> dict[str, object]:
+def _onset_rows(claim: str, analysis: str, blocks: pd.DataFrame) -> dict[str, object]:
     """Rate ratio of onsets (advice / usual): Jeffreys posterior, randomisation p."""
     advice = blocks["arm"].to_numpy() == "advice"
     pair = blocks["pair"].to_numpy()
@@ -131,7 +129,7 @@ def _onset_rows(
     da, du = days[advice].sum(), days[~advice].sum()
     row = _row(
         claim, "onset rate", analysis, "rate ratio",
-        n_pairs=int(len(np.unique(pair))), n_days_advice=int(da), n_days_usual=int(du),
+        n_pairs=len(np.unique(pair)), n_days_advice=int(da), n_days_usual=int(du),
         n_events_advice=int(a), n_events_usual=int(u),
     )  # fmt: skip
     if da == 0 or du == 0:
@@ -144,7 +142,7 @@ def _onset_rows(
 
     def ratio(q: float) -> float:
         b = float(beta.ppf(q))
-        return b / (1 - b) * du / da
+        return float(b / (1 - b) * du / da)
 
     estimate = (a / da) / (u / du) if a > 0 and u > 0 else ratio(0.5)
     pairs, index = np.unique(pair, return_inverse=True)
@@ -170,7 +168,7 @@ def _onset_rows(
 def _pain_rows(claim: str, analysis: str, days: pd.DataFrame) -> dict[str, object]:
     """Difference in daily pain (advice minus usual): pair means, t, sign-flip test."""
     rated = days.dropna(subset=["pain"])
-    means = rated.groupby(["pair", "arm"])["pain"].mean().unstack()
+    means = rated.pivot_table(index="pair", columns="arm", values="pain", aggfunc="mean")
     for arm in ("advice", "usual"):
         if arm not in means.columns:
             means[arm] = np.nan
@@ -200,9 +198,11 @@ def _pain_rows(claim: str, analysis: str, days: pd.DataFrame) -> dict[str, objec
 
 def _duration_rows(claim: str, analysis: str, episodes: pd.DataFrame) -> dict[str, object]:
     """Ratio of geometric-mean episode durations (advice / usual), Welch t on the log."""
-    logs = np.log(episodes["duration_h"].astype(float).clip(lower=0.25))
+    values: FloatArray = np.log(
+        episodes["duration_h"].astype(float).clip(lower=0.25).to_numpy(dtype=np.float64)
+    )
     advice = (episodes["arm"] == "advice").to_numpy()
-    x, y = logs[advice].to_numpy(), logs[~advice].to_numpy()
+    x, y = values[advice], values[~advice]
     row = _row(
         claim, "episode duration", analysis, "ratio of durations",
         n_pairs=int(episodes["pair"].nunique()), n_events_advice=len(x), n_events_usual=len(y),
@@ -216,7 +216,6 @@ def _duration_rows(claim: str, analysis: str, episodes: pd.DataFrame) -> dict[st
     diff = float(x.mean() - y.mean())
     half = float(stats.t.ppf(0.975, df)) * se
     pairs, index = np.unique(episodes["pair"].to_numpy(), return_inverse=True)
-    values = logs.to_numpy()
 
     def statistic(flip: npt.NDArray[np.bool_]) -> float:
         arm = advice ^ flip[index]

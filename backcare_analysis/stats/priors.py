@@ -66,7 +66,9 @@ def _bundled() -> pd.DataFrame:
         return pd.read_csv(path, dtype={"trigger": "str"}, keep_default_na=False, na_values=[""])
 
 
-def published_priors(*, tau: float = DEFAULT_TAU, tau_pain: float = DEFAULT_TAU_PAIN) -> pd.DataFrame:
+def published_priors(
+    *, tau: float = DEFAULT_TAU, tau_pain: float = DEFAULT_TAU_PAIN
+) -> pd.DataFrame:
     """The published evidence per claim, as priors for one person's effect.
 
     Parameters
@@ -194,8 +196,8 @@ def posterior_benefit(
         (posterior 95% interval, as ratios), ``p_benefit`` (posterior probability that
         the effect lies in the advice's direction, so that following the advice helps),
         ``p_benefit_flat`` (the same with a flat prior: your data alone),
-        ``p_benefit_wide`` (prior spread ``tau`` doubled; a sceptical prior twice as wide), ``sensitivity`` (the two in
-        words) and ``note``.
+        ``p_benefit_wide`` (prior spread ``tau`` doubled; a sceptical prior twice as
+        wide), ``sensitivity`` (the two in words) and ``note``.
 
     Notes
     -----
@@ -207,13 +209,14 @@ def posterior_benefit(
     """
     tau = DEFAULT_TAU if tau is None else float(tau)
     published = published_priors(tau=tau)
-    wide = published_priors(tau=2 * tau)
     card = _log_columns(scorecard)
     custom: dict[str, tuple[float, float, str]] = {}
     if priors is not None:
         missing = {"claim", "mean", "sd"} - set(priors.columns)
         if missing:
-            raise AnalysisError(f"priors= needs the columns claim, mean and sd; {sorted(missing)} missing")
+            raise AnalysisError(
+                f"priors= needs the columns claim, mean and sd; {sorted(missing)} missing"
+            )
         for rec in priors.to_dict("records"):
             source = str(rec.get("source", "") or "prior supplied by the caller")
             custom[str(rec["claim"])] = (float(rec["mean"]), float(rec["sd"]), source)
@@ -236,12 +239,14 @@ def posterior_benefit(
             continue
         trigger = _trigger_of(row)
         specific = candidates[candidates["trigger"] == trigger]
-        pick = specific.iloc[0] if len(specific) else candidates[candidates["trigger"] == ""].iloc[0]
+        pick = (
+            specific.iloc[0] if len(specific) else candidates[candidates["trigger"] == ""].iloc[0]
+        )
         direction = str(pick["direction"])
         mean, sd = float(pick["mean"]), float(pick["sd"])
         source = f"{pick['citation']}: {pick['effect']}"
         # Twice the spread: tau doubled, or a fixed (sceptical) prior twice as wide.
-        wide_sd = 2 * sd if pick["spread"] == "fixed" else float(wide.loc[pick.name, "sd"])
+        wide_sd = 2 * sd if pick["spread"] == "fixed" else math.hypot(float(pick["se"]), 2 * tau)
         if claim in custom:
             mean, sd, source = custom[claim]
             wide_sd = 2 * sd
