@@ -177,6 +177,8 @@ def test_planted_effect_is_recovered() -> None:
     assert itt["ci_low"] < 0.4 < itt["ci_high"]
     assert itt["estimate"] < 1
     assert itt["p_benefit"] > 0.95
+    assert 0 < itt["p_meaningful_benefit"] < itt["p_benefit"]
+    assert itt["meaningful"] == "rate lower by more than 20%"
     assert itt["n_pairs"] == 52
     assert itt["n_days_advice"] + itt["n_days_usual"] < 728 * 5 / 7 + 1
     pain = out.loc[("daily pain", "intention to treat")]
@@ -266,3 +268,26 @@ def test_public_names() -> None:
     assert bca.plan_experiment is plan_experiment
     assert bca.analyse_experiment is analyse_experiment
     assert bca.write_plan is write_plan
+
+
+def test_pain_rows_by_hand() -> None:
+    from scipy import stats
+
+    from backcare_analysis.stats.plan_analysis import _pain_rows
+
+    # three pairs; advice minus usual block means: -1, -2, -3
+    days = pd.DataFrame(
+        {
+            "pair": [1, 1, 1, 2, 2, 3, 3, 3],
+            "arm": ["advice", "usual", "usual", "advice", "usual", "advice", "advice", "usual"],
+            "pain": [3.0, 4.0, 4.0, 2.0, 4.0, 1.0, 2.0, 4.5],
+        }
+    )
+    row = _pain_rows("stretching", "intention to treat", days)
+    se = 1 / np.sqrt(3)
+    assert row["estimate"] == pytest.approx(-2.0)
+    assert row["ci_high"] == pytest.approx(-2.0 + stats.t.ppf(0.975, 2) * se)
+    assert row["p_benefit"] == pytest.approx(stats.t.cdf(2.0 / se, 2))
+    assert row["p_meaningful_benefit"] == pytest.approx(stats.t.cdf(1.0 / se, 2))
+    assert row["p_val"] == pytest.approx(2 / 8)
+    assert row["n_pairs"] == 3

@@ -42,8 +42,15 @@ RESULT_COLUMNS: Final = (
     "ci_high",
     "p_val",
     "p_benefit",
+    "p_meaningful_benefit",
+    "meaningful",
     "note",
 )
+
+#: The smallest benefits worth having: 1 point of pain on 0-10 (METHODS.md), and a 20%
+#: lower rate or shorter episode (the threshold of Trialist/PREEMPT, EVIDENCE.md).
+MEANINGFUL_PAIN: Final = 1.0
+MEANINGFUL_RATIO: Final = 0.8
 
 _PER_PROTOCOL_NOTE = (
     "per protocol: only days you followed the plan; no longer protected by the "
@@ -114,7 +121,9 @@ def _row(
     claim: str, outcome: str, analysis: str, measure: str, **values: object
 ) -> dict[str, object]:
     base: dict[str, object] = dict.fromkeys(RESULT_COLUMNS, math.nan)
-    base.update(claim=claim, outcome=outcome, analysis=analysis, measure=measure, note="")
+    base.update(
+        claim=claim, outcome=outcome, analysis=analysis, measure=measure, meaningful="", note=""
+    )
     base.update(values)
     return base
 
@@ -159,6 +168,9 @@ def _onset_rows(claim: str, analysis: str, blocks: pd.DataFrame) -> dict[str, ob
         ci_high=ratio(0.975),
         p_val=randomisation_p(statistic, len(pairs)),
         p_benefit=float(beta.cdf(share)),
+        # RR < r  <=>  B < r da / (r da + du)
+        p_meaningful_benefit=float(beta.cdf(MEANINGFUL_RATIO * da / (MEANINGFUL_RATIO * da + du))),
+        meaningful=f"rate lower by more than {1 - MEANINGFUL_RATIO:.0%}",
     )
     if a + u < 5:
         row["note"] = f"only {int(a + u)} onsets: keep going, the interval is very wide"
@@ -192,6 +204,8 @@ def _pain_rows(claim: str, analysis: str, days: pd.DataFrame) -> dict[str, objec
         ci_high=mean + half,
         p_val=randomisation_p(lambda f: float(np.mean(np.where(f, -diff, diff))), len(diff)),
         p_benefit=float(stats.t.cdf(-mean / se, df)),
+        p_meaningful_benefit=float(stats.t.cdf((-MEANINGFUL_PAIN - mean) / se, df)),
+        meaningful=f"pain lower by more than {MEANINGFUL_PAIN:g} point on 0-10",
     )
     return row
 
@@ -229,6 +243,8 @@ def _duration_rows(claim: str, analysis: str, episodes: pd.DataFrame) -> dict[st
         ci_high=math.exp(diff + half),
         p_val=randomisation_p(statistic, len(pairs)),
         p_benefit=float(stats.t.cdf(-diff / se, df)),
+        p_meaningful_benefit=float(stats.t.cdf((math.log(MEANINGFUL_RATIO) - diff) / se, df)),
+        meaningful=f"episodes shorter by more than {1 - MEANINGFUL_RATIO:.0%}",
     )
     return row
 
@@ -258,7 +274,9 @@ def analyse_experiment(log: Log, plan: pd.DataFrame) -> pd.DataFrame:
         or episodes), ``estimate`` (advice relative to usual: rate ratio, ratio of
         durations, or pain difference in 0-10 points), ``ci_low``, ``ci_high`` (95%),
         ``p_val`` (randomisation test), ``p_benefit`` (probability that the advice lowers
-        the outcome) and ``note``.
+        the outcome), ``p_meaningful_benefit`` (probability that it lowers it by more
+        than ``meaningful`` says: 1 pain point, or 20% of the rate or the duration) and
+        ``note``.
 
     Raises
     ------
