@@ -51,6 +51,11 @@ _EXPORTS: dict[str, str] = {
     "published_priors": "stats.priors",
     "daily_pain_effects": "stats.daily_pain",
     "factor_screen": "stats.screen",
+    "shown": "outputs.notebook",
+    "scorecard_table": "outputs.notebook",
+    "build_report": "outputs.report",
+    "safety_checks": "safety",
+    "warning_signs": "safety",
 }
 
 __all__ = [
@@ -60,6 +65,7 @@ __all__ = [
     "__version__",
     "analyse_experiment",
     "analyse_self_experiment",
+    "build_report",
     "case_crossover",
     "check_advice",
     "combine_logs",
@@ -86,10 +92,14 @@ __all__ = [
     "read_plan",
     "recurrence",
     "red_flags",
+    "safety_checks",
+    "scorecard_table",
     "self_experiment_schedule",
+    "shown",
     "simulate_person",
     "summarize",
     "trigger_correlations",
+    "warning_signs",
     "what_it_would_take",
     "write_plan",
     "write_sample",
@@ -97,6 +107,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .advice import check_advice
+    from .outputs.notebook import scorecard_table, shown
     from .outputs.plan import read_plan, write_plan
     from .outputs.plots import (
         plot_calendar,
@@ -110,9 +121,10 @@ if TYPE_CHECKING:
         plot_time_to_next,
         plot_timeline,
     )
+    from .outputs.report import build_report
     from .panel import daily_panel
     from .readers import combine_logs, read_log
-    from .safety import red_flags
+    from .safety import red_flags, safety_checks, warning_signs
     from .schema import AnalysisError, Log, LogFormatError
     from .stats.casecrossover import case_crossover
     from .stats.daily_pain import daily_pain_effects
