@@ -384,7 +384,7 @@ def _add_plan_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
         metavar=("LOG", "PLAN"),
         help="analyse the log LOG (file or folder) against PLAN (plan.csv)",
     )
-    plan.add_argument("--source", help="force a format for LOG instead of detecting it")
+    _add_read_options(plan)
 
 
 def _plan(args: argparse.Namespace, out: TextIO) -> int:
@@ -393,7 +393,7 @@ def _plan(args: argparse.Namespace, out: TextIO) -> int:
         from .stats.plan_analysis import analyse_experiment
 
         log_path, plan_path = args.analyse
-        table = analyse_experiment(_read([log_path], args.source), read_plan(plan_path))
+        table = analyse_experiment(_read([log_path], args), read_plan(plan_path))
         for rec in table.to_dict("records"):
             out.write(f"{rec['outcome']}, {rec['analysis']}: ")
             if rec["estimate"] == rec["estimate"]:  # not NaN
