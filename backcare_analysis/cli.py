@@ -216,6 +216,10 @@ def _scorecard_table(card: pd.DataFrame) -> pd.DataFrame:
                 "group": r["group"],
                 "what_your_data_show": words.short_finding(r),
                 "how_sure": words.how_sure(r),
+                "chance_it_helps_you": r.get("p_benefit"),
+                "prior": words.prior_name(str(r.get("prior_source", "")))
+                if "prior_source" in r
+                else "",
                 "what_to_try_next": words.what_to_try(r),
                 "measure": r["measure"],
                 "estimate": r["estimate"],
@@ -227,7 +231,9 @@ def _scorecard_table(card: pd.DataFrame) -> pd.DataFrame:
                 "sources": words.source_titles(str(r["sources"])),
             }
         )
-    return pd.DataFrame(rows).round({"estimate": 3, "ci_low": 3, "ci_high": 3})
+    return pd.DataFrame(rows).round(
+        {"estimate": 3, "ci_low": 3, "ci_high": 3, "chance_it_helps_you": 3}
+    )
 
 
 def _check(args: argparse.Namespace, out: TextIO) -> int:

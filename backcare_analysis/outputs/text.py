@@ -113,6 +113,8 @@ def format_scorecard(card: pd.DataFrame) -> str:
         for row in rows.to_dict("records"):
             lines.append(f"  - {words.claim_title(str(row['claim']))}: {words.how_sure(row)}")
             lines.extend(_wrap(words.finding(row), "      "))
+            if words.chance_words(row):
+                lines.extend(_wrap(words.chance_words(row), "      "))
             lines.extend(_wrap("Next: " + words.what_to_try(row), "      "))
     caveat = card.loc[card["group"] == "treatment", "caveat"]
     if len(caveat) and str(caveat.iloc[0]):
