@@ -73,6 +73,7 @@ def scorecard_table(card: pd.DataFrame, *, group: str | None = None) -> pd.DataF
                 "Advice": words.claim_title(str(r["claim"])),
                 "What your data show": words.short_finding(r),
                 "How sure": words.how_sure(r),
+                "Chance it helps you": words.chance_cell(r),
                 "What to try next": words.next_step(r),
             }
             for r in rows.to_dict("records")

@@ -119,6 +119,8 @@ def _header(log: Log, made_on: dt.date) -> str:
         "observational log; it gives no medical advice and does not replace an examination."
         "</p>",
     ]
+    for warning in words.reading_warnings(log):
+        parts.append(f"<p class='meta note'><strong>Note:</strong> {_esc(warning)}</p>")
     if is_synthetic(log):
         parts.append(
             "<p class='synthetic'><strong>Simulated data:</strong> this is the bundled "
@@ -174,6 +176,7 @@ def _scorecard_rows(card: pd.DataFrame) -> list[dict[str, str]]:
                 "Advice": words.claim_title(str(r["claim"])),
                 "What your data show": words.short_finding(r),
                 "How sure": words.how_sure(r),
+                "Chance it helps you": words.chance_cell(r),
                 "What to try next": words.next_step(r),
             }
         )
@@ -213,7 +216,8 @@ def _details(log: Log, card: pd.DataFrame) -> str:
             f"<p><em>The advice:</em> {_esc(words.advice_words(str(r['claim']), str(r['advice'])))}"
             f" <span class='note'>(from {_esc(words.source_titles(str(r['sources'])))})</span></p>"
             f"<p><em>Your log:</em> {_esc(words.finding(r))}</p>"
-            f"<p><em>Published evidence:</em> {_esc(r.get('published', ''))}</p>"
+            + (f"<p>{_esc(words.chance_words(r))}</p>" if words.chance_words(r) else "")
+            + f"<p><em>Published evidence:</em> {_esc(r.get('published', ''))}</p>"
             f"<p><em>What would settle it:</em> {_esc(words.what_to_try(r))}</p>"
             "</div>"
         )

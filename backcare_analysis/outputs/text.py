@@ -94,11 +94,14 @@ def format_reading(log: Log) -> str:
     prov = log.provenance
     read = prov.loc[prov["rows_read"] > 0]
     not_analysed = int(prov["rows_not_analysed"].fillna(0).sum())
-    return (
+    text = (
         f"Read {len(read)} file(s): {int(prov['rows_used'].sum())} rows used, "
         f"{not_analysed} not analysed, {int(prov['rows_rejected'].sum())} rejected "
         "(see 'backcare validate').\n"
     )
+    for warning in words.reading_warnings(log):
+        text += "\n".join(_wrap(f"Note: {warning}", "  ", "")) + "\n"
+    return text
 
 
 def format_scorecard(card: pd.DataFrame) -> str:
@@ -110,6 +113,8 @@ def format_scorecard(card: pd.DataFrame) -> str:
         for row in rows.to_dict("records"):
             lines.append(f"  - {words.claim_title(str(row['claim']))}: {words.how_sure(row)}")
             lines.extend(_wrap(words.finding(row), "      "))
+            if words.chance_words(row):
+                lines.extend(_wrap(words.chance_words(row), "      "))
             lines.extend(_wrap("Next: " + words.what_to_try(row), "      "))
     caveat = card.loc[card["group"] == "treatment", "caveat"]
     if len(caveat) and str(caveat.iloc[0]):

@@ -289,7 +289,13 @@ def finding(row: Mapping[Any, Any]) -> str:
     return " ".join(parts)
 
 
-SCORECARD_COLUMNS: Final = ("Advice", "What your data show", "How sure", "What to try next")
+SCORECARD_COLUMNS: Final = (
+    "Advice",
+    "What your data show",
+    "How sure",
+    "Chance it helps you",
+    "What to try next",
+)
 READING_COLUMNS: Final = (
     "File",
     "Format",
@@ -393,3 +399,48 @@ def reading_rows(log: Any) -> list[dict[str, object]]:
             }
         )
     return rows
+
+
+def reading_warnings(log: Any) -> list[str]:
+    """Warnings the readers left in ``log.parameters["warnings"]`` (two people's exports in
+    one folder, a time zone that had to be assumed ...), as sentences."""
+    found = log.parameters.get("warnings") or []
+    if isinstance(found, str):
+        found = [found]
+    return [readable(str(w)) for w in found]
+
+
+def prior_name(source: str) -> str:
+    """The short name of a prior's source: the part before its first colon."""
+    text = str(source or "").split(":", 1)[0].strip()
+    return text or "a sceptical prior (no published estimate)"
+
+
+def chance_cell(row: Mapping[Any, Any]) -> str:
+    """The scorecard's "chance it helps you" cell: the posterior probability, or a dash."""
+    p = row.get("p_benefit")
+    if p is None or _missing(p) or str(row.get("group", "")) == "natural course":
+        return "-"
+    return f"{float(p):.0%}"
+
+
+def chance_words(row: Mapping[Any, Any]) -> str:
+    """The posterior probability that the advice helps, with the prior's source named and
+    the sensitivity beside it; empty when the row has none."""
+    p = row.get("p_benefit")
+    if p is None or _missing(p) or str(row.get("group", "")) == "natural course":
+        return ""
+    outcome = "fewer spasms" if str(row.get("group", "")) == "prevention" else "shorter episodes"
+    text = (
+        f"Chance the advice helps you ({outcome}): {float(p):.0%}, combining your log with "
+        f"published evidence ({prior_name(str(row.get('prior_source', '')))})"
+    )
+    flat, wide = row.get("p_benefit_flat"), row.get("p_benefit_wide")
+    extra = []
+    if flat is not None and not _missing(flat):
+        extra.append(f"your log alone {float(flat):.0%}")
+    if wide is not None and not _missing(wide):
+        extra.append(f"assuming people differ twice as much {float(wide):.0%}")
+    if extra:
+        text += "; " + ", ".join(extra)
+    return text + "."

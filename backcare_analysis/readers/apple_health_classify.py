@@ -25,7 +25,7 @@ from .apple_health_stream import (
     line_chunks,
     no_records,
 )
-from .apple_health_text import check_text
+from .apple_health_text import checked
 
 
 @dataclass(frozen=True)
@@ -271,10 +271,11 @@ def _classified(chunks: Iterator[Chunk], block_bytes: int) -> Iterator[Plan]:
     for chunk in chunks:
         if len(chunk.data) > len(scratch):
             scratch = np.empty(len(chunk.data), dtype=bool)
-        check_text(chunk)  # what expat would refuse makes the scan fall back
         yield classify(chunk, scratch)
 
 
 def fast_plans(blocks: Iterator[bytes], block_bytes: int) -> Generator[Plan, None, None]:
     """Chunks classified two threads ahead: reading or inflating in one, numpy in another."""
-    return in_background(_classified(in_background(line_chunks(blocks)), block_bytes))
+    # The text checks (what expat would refuse) run in the reading thread.
+    chunks = checked(line_chunks(blocks), block_bytes)
+    return in_background(_classified(in_background(chunks), block_bytes))

@@ -221,27 +221,24 @@ def bounded(blocks: Iterator[bytes], where: str) -> Iterator[bytes]:
     Raises
     ------
     LogFormatError
-        Naming the file, the line and byte where the stretch starts, and what to do.
+        Naming the file, the byte where the stretch starts, and what to do.
     """
     run = 0  # bytes since the last "<"
-    line, offset = 1, 0
-    run_line, run_offset = 1, 0
+    offset = run_offset = 0
     for block in blocks:
         first = block.find(b"<")
         if run + (len(block) if first < 0 else first) > MAX_TAG_BYTES:
             raise LogFormatError(
-                f"{where}: from line {run_line} (byte {run_offset}) on, more than "
-                f"{MAX_TAG_BYTES >> 20} MiB pass without a new tag; a single tag that "
-                "long is not written by the Health app (the file is damaged or was made to "
-                "exhaust memory). Export again from the Health app"
+                f"{where}: from byte {run_offset} on, more than {MAX_TAG_BYTES >> 20} MiB "
+                "pass without a new tag; a single tag that long is not written by the Health "
+                "app (the file is damaged or was made to exhaust memory). Export again from "
+                "the Health app"
             )
         if first < 0:
             run += len(block)
         else:
             last = block.rfind(b"<")
             run = len(block) - last
-            run_line = line + block.count(b"\n", 0, last)
             run_offset = offset + last
-        line += block.count(b"\n")
         offset += len(block)
         yield block

@@ -4,15 +4,16 @@ The fast scan reads only the lines it needs, while expat reads every byte and st
 first that is not well-formed XML. So that the result never depends on which one ran, the
 scan checks every chunk, used lines or not, for the two things expat refuses that a real
 export could hold: a byte sequence that is not UTF-8 (a damaged file) and an ``&`` that is
-not one of the five XML escapes (an entity reference, undefined in a Health export, or a
-character reference expat must judge). Either makes the scan fall back to the full parse,
-which then reads or refuses the file as the reference does. numpy does the work, 8 bytes
-at a time, in the classifying thread.
+not one of the five XML escapes or a reference to a character XML allows (an entity
+reference is undefined in a Health export). Either makes the scan fall back to the full parse,
+which then reads or refuses the file as the reference does. numpy does the work, in the
+reading thread.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Iterator
 from typing import Final
 
 import numpy as np
@@ -20,9 +21,6 @@ import numpy.typing as npt
 
 from .apple_health_stream import Chunk, Unsupported
 
-_HIGHS: Final = np.uint64(0x8080808080808080)
-_ONES: Final = np.uint64(0x0101010101010101)
-_AMPS: Final = np.uint64(0x2626262626262626)
 _ESCAPES: Final = (b"&lt;", b"&gt;", b"&amp;", b"&quot;", b"&apos;")
 _ESCAPE_WORDS: Final = [
     (np.uint64(int.from_bytes(e.ljust(8, b"\0"), "little")), np.uint64((1 << (8 * len(e))) - 1))
@@ -30,38 +28,39 @@ _ESCAPE_WORDS: Final = [
 ]
 
 
-def check_text(chunk: Chunk) -> None:
+def check_text(chunk: Chunk, scratch: npt.NDArray[np.bool_]) -> None:
     """Raise :class:`Unsupported` when the chunk holds bytes that are not UTF-8 or an
-    ``&`` that is not ``&lt;``, ``&gt;``, ``&amp;``, ``&quot;`` or ``&apos;``."""
+    ``&`` that is not ``&lt;``, ``&gt;``, ``&amp;``, ``&quot;`` or ``&apos;``.
+
+    ``scratch`` is a boolean buffer at least as long as the chunk (no allocation per chunk).
+    """
     a = np.frombuffer(chunk.data, dtype=np.uint8)
-    start, stop = chunk.start, chunk.stop
-    whole = (stop - start) // 8
-    words = a[start : start + whole * 8].view("<u8")
-    tail = a[start + whole * 8 : stop]
-    high = (words & _HIGHS) != 0
-    x = words ^ _AMPS
-    amp = ((x - _ONES) & ~x & _HIGHS) != 0
-    if high.any() or (tail >= 128).any():
-        _utf8(a, _positions(a, start, high, tail, lambda b: b >= 128), chunk)
-    if amp.any() or (tail == 38).any():
-        _escapes(a, _positions(a, start, amp, tail, lambda b: b == 38), chunk)
+    region = a[chunk.start : chunk.stop]
+    if not len(region):
+        return
+    flags = scratch[: len(region)]
+    amps = np.flatnonzero(np.equal(region, 38, out=flags)) + chunk.start
+    if len(amps):
+        # Nearly every "&" in an export is "&lt;" or "&gt;" (the device attribute): three
+        # gathers prove those; the rest are checked byte by byte.
+        near = np.minimum(amps[:, None] + np.arange(1, 4), len(a) - 1)
+        b1, b2, b3 = a[near[:, 0]], a[near[:, 1]], a[near[:, 2]]
+        plain = ((b1 == 108) | (b1 == 103)) & (b2 == 116) & (b3 == 59) & (amps + 3 < len(a))
+        if not plain.all():
+            _escapes(a, amps[~plain], chunk)
+    if int(region.max()) >= 128:
+        _utf8(a, np.flatnonzero(np.greater_equal(region, 128, out=flags)) + chunk.start, chunk)
 
 
-def _positions(
-    a: npt.NDArray[np.uint8],
-    start: int,
-    words: npt.NDArray[np.bool_],
-    tail: npt.NDArray[np.uint8],
-    test: Callable[[npt.NDArray[np.uint8]], npt.NDArray[np.bool_]],
-) -> npt.NDArray[np.int64]:
-    """Byte positions, in order, of the bytes passing ``test`` in the flagged words and
-    the tail."""
-    at = start + 8 * np.flatnonzero(words)
-    candidates = (at[:, None] + np.arange(8)).ravel()
-    candidates = np.concatenate([candidates, start + 8 * len(words) + np.arange(len(tail))])
-    keep = test(a[candidates])
-    found: npt.NDArray[np.int64] = candidates[keep].astype(np.int64)
-    return found
+def checked(chunks: Iterator[Chunk], block_bytes: int) -> Iterator[Chunk]:
+    """``chunks`` unchanged, each passed through :func:`check_text` (in the thread that
+    consumes them)."""
+    scratch = np.empty(block_bytes + (1 << 20), dtype=bool)
+    for chunk in chunks:
+        if chunk.stop - chunk.start > len(scratch):
+            scratch = np.empty(chunk.stop - chunk.start, dtype=bool)
+        check_text(chunk, scratch)
+        yield chunk
 
 
 def _line(chunk: Chunk, position: int) -> int:
@@ -116,6 +115,24 @@ def _escapes(a: npt.NDArray[np.uint8], p: npt.NDArray[np.int64], chunk: Chunk) -
     ok = np.zeros(len(p), dtype=bool)
     for word, mask in _ESCAPE_WORDS:
         ok |= (words & mask) == word
-    if not ok.all():
-        where = int(p[np.flatnonzero(~ok)[0]])
-        raise Unsupported(f"an entity or character reference on line {_line(chunk, where)}")
+    for where in p[~ok].tolist():
+        if not _good_reference(chunk.data, where):
+            raise Unsupported(f"an entity or a bad reference on line {_line(chunk, where)}")
+
+
+_REFERENCE: Final = re.compile(rb"&#(?:x([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+
+
+def _good_reference(data: bytes, at: int) -> bool:
+    """A character reference to a character XML allows (expat reads it; the scan's
+    :func:`~.apple_health_fast.attributes` decodes it the same way)."""
+    m = _REFERENCE.match(data, at)
+    if m is None:
+        return False
+    code = int(m.group(1), 16) if m.group(1) is not None else int(m.group(2))
+    return (
+        code in (9, 10, 13)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
