@@ -67,7 +67,7 @@ def test_sample_verdicts_match_the_sample_readme(sample_card: pd.DataFrame) -> N
 
 #: The same person read from the Bearable and Apple Health exports (data/sample/README.md).
 APP_SAMPLE_VERDICTS = {
-    "sitting": "inconclusive",  # from Bearable's long-sitting tag days (issue 11/13)
+    "sitting": "supported",  # from Bearable's long-sitting tag days (issue 11/13)
     "breaks": "described",
     "exercise": "inconclusive",
     "stretching": "inconclusive",
