@@ -19,6 +19,7 @@ LAYER_OF: dict[str, str] = {
     "readers": "readers",
     "stats": "stats",
     "advice": "questions",
+    "claims": "questions",
     "safety": "questions",
     "summary": "questions",
     "cohort": "cohort",

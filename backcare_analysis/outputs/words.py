@@ -419,7 +419,12 @@ def prior_name(source: str) -> str:
 def chance_cell(row: Mapping[Any, Any]) -> str:
     """The scorecard's "chance it helps you" cell: the posterior probability, or a dash."""
     p = row.get("p_benefit")
-    if p is None or _missing(p) or str(row.get("group", "")) == "natural course":
+    if (
+        p is None
+        or _missing(p)
+        or str(row.get("group", "")) == "natural course"
+        or str(row.get("verdict", "")) == "not enough data"
+    ):
         return "-"
     return f"{float(p):.0%}"
 
@@ -428,7 +433,12 @@ def chance_words(row: Mapping[Any, Any]) -> str:
     """The posterior probability that the advice helps, with the prior's source named and
     the sensitivity beside it; empty when the row has none."""
     p = row.get("p_benefit")
-    if p is None or _missing(p) or str(row.get("group", "")) == "natural course":
+    if (
+        p is None
+        or _missing(p)
+        or str(row.get("group", "")) == "natural course"
+        or str(row.get("verdict", "")) == "not enough data"
+    ):
         return ""
     outcome = "fewer spasms" if str(row.get("group", "")) == "prevention" else "shorter episodes"
     text = (
