@@ -261,7 +261,7 @@ def finding(row: Mapping[Any, Any]) -> str:
     days, events = row.get("n_days"), row.get("n_events")
     # The row's own sentence says what was compared; keep its first clause, drop any
     # stronger wording after it, and put the interval and the frame in words.
-    core = re.split(r";\s*(this|inconclusive)", sentence)[0].rstrip(". ")
+    core = re.split(r";\s*(this|inconclusive|described)", sentence)[0].rstrip(". ")
     core = re.sub(r"\s*\([\d.]+ to [\d.]+\)", "", core)
     parts = [f"In your own log: {core[0].lower() + core[1:]}" if core else "In your own log"]
     if group != "natural course" and math.isfinite(low) and math.isfinite(high):
@@ -416,6 +416,16 @@ def prior_name(source: str) -> str:
     return text or "a sceptical prior (no published estimate)"
 
 
+def percent(p: float) -> str:
+    """A probability for people: ``"84%"``, never ``"100%"`` or ``"0%"`` for what is only
+    nearly certain."""
+    if p > 0.995:
+        return "over 99%"
+    if p < 0.005:
+        return "under 1%"
+    return f"{p:.0%}"
+
+
 def chance_cell(row: Mapping[Any, Any]) -> str:
     """The scorecard's "chance it helps you" cell: the posterior probability, or a dash."""
     p = row.get("p_benefit")
@@ -426,7 +436,7 @@ def chance_cell(row: Mapping[Any, Any]) -> str:
         or str(row.get("verdict", "")) == "not enough data"
     ):
         return "-"
-    return f"{float(p):.0%}"
+    return percent(float(p))
 
 
 def chance_words(row: Mapping[Any, Any]) -> str:
@@ -442,15 +452,15 @@ def chance_words(row: Mapping[Any, Any]) -> str:
         return ""
     outcome = "fewer spasms" if str(row.get("group", "")) == "prevention" else "shorter episodes"
     text = (
-        f"Chance the advice helps you ({outcome}): {float(p):.0%}, combining your log with "
+        f"Chance the advice helps you ({outcome}): {percent(float(p))}, combining your log with "
         f"published evidence ({prior_name(str(row.get('prior_source', '')))})"
     )
     flat, wide = row.get("p_benefit_flat"), row.get("p_benefit_wide")
     extra = []
     if flat is not None and not _missing(flat):
-        extra.append(f"your log alone {float(flat):.0%}")
+        extra.append(f"your log alone {percent(float(flat))}")
     if wide is not None and not _missing(wide):
-        extra.append(f"assuming people differ twice as much {float(wide):.0%}")
+        extra.append(f"assuming people differ twice as much {percent(float(wide))}")
     if extra:
         text += "; " + ", ".join(extra)
     return text + "."
