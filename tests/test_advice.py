@@ -215,3 +215,27 @@ def test_console_shows_warning_signs_before_the_scorecard(
     text = out.getvalue()
     assert text.index("WARNING SIGNS") < text.index("The advice, checked")
     assert pd.read_csv(csv)["claim"].tolist() == CLAIM_IDS
+
+
+REAL_BEARABLE = Path(__file__).resolve().parents[1].parent / "shared" / "real-exports" / "bearable"
+
+
+@pytest.mark.shared
+def test_real_tag_diaries_get_estimates_from_their_tags() -> None:
+    if not REAL_BEARABLE.exists():
+        pytest.skip("../shared/real-exports is not beside the project")
+    # The pawprint person logs Walk, yoga and activity levels on most days: the exercise
+    # and stretching claims are estimated from tag days, not "not enough data".
+    card = check_advice(read_log(REAL_BEARABLE / "bearable-export-27-10-2021.csv"))
+    card = card.set_index("claim")
+    for claim, column in (("exercise", "exercise_day"), ("stretching", "stretching_day")):
+        row = card.loc[claim]
+        assert row["exposure_measure"] == f"{column} (diary tags)"
+        assert row["verdict"] != "not enough data", row["sentence"]
+        assert row["ci_low"] < row["estimate"] < row["ci_high"]
+    # The Miller export has factors on 39 days only (23 days at risk with a tag): too few
+    # for an estimate, and the sentence says what is missing rather than guessing.
+    miller = check_advice(read_log(REAL_BEARABLE / "Bearable_Export_20210728.csv"))
+    exercise = miller.set_index("claim").loc["exercise"]
+    assert exercise["verdict"] == "not enough data"
+    assert exercise["sentence"]

@@ -254,7 +254,7 @@ def finding(row: Mapping[Any, Any]) -> str:
     verdict = str(row.get("verdict", ""))
     sentence = str(row.get("sentence", "") or "").strip()
     if verdict == "not enough data" or _missing(row.get("estimate")):
-        return plain(sentence) or "This log cannot test it yet."
+        return not_enough_words(row)
     measure = str(row.get("measure", "rate ratio"))
     group = str(row.get("group", ""))
     low, high = float(row.get("ci_low", math.nan)), float(row.get("ci_high", math.nan))
@@ -338,11 +338,33 @@ def plain(text: str) -> str:
     return _CODE_NAME.sub("", str(text)).strip()
 
 
+_ONLY_DAYS = re.compile(r"only (\d+) days at risk")
+_MINIMUM = re.compile(r"minimum (\d+)")
+
+
+def not_enough_words(row: Mapping[Any, Any]) -> str:
+    """Why a claim could not be tested, in words (the analysis' own sentence names columns
+    and windows; this says the same for people)."""
+    sentence = str(row.get("sentence", "") or "")
+    if not _IDENTIFIER.search(sentence):
+        return plain(sentence) or "Not enough data in this log."
+    days = [int(d) for d in _ONLY_DAYS.findall(sentence)]
+    minimum = _MINIMUM.search(sentence)
+    need = f" (at least {minimum.group(1)} are needed)" if minimum else ""
+    what = EXPOSURE_NOUNS.get(str(row.get("claim", "")), "this").lower()
+    if days:
+        return (
+            f"Not enough data: {what} was logged on only {max(days)} days at risk of a new "
+            f"spasm{need}."
+        )
+    return readable(sentence)
+
+
 def short_finding(row: Mapping[Any, Any]) -> str:
     """The scorecard cell: the ratio and its interval in a few words, or why there is none."""
     verdict = str(row.get("verdict", ""))
     if verdict == "not enough data" or _missing(row.get("estimate")):
-        return plain(str(row.get("sentence", "") or "Not enough data in this log."))
+        return not_enough_words(row)
     estimate = float(row["estimate"])
     low, high = float(row.get("ci_low", math.nan)), float(row.get("ci_high", math.nan))
     measure = str(row.get("measure", "rate ratio"))
