@@ -26,6 +26,7 @@ from ..schema import Log, LogFormatError, conform, empty_table
 from . import flaredown_tables as ft
 from ._common import Head, sniff_delimiter
 from ._tracker_common import (
+    NOT_ANALYSED,
     TRUNCATED_REASON,
     header_columns,
     is_lower_back,
@@ -120,22 +121,35 @@ def _read_all(
         cut = cut if cut_user in set(prep["user"]) else None
     episodes, episode_users = ft.episodes(prep, path, threshold_0_10=threshold_0_10, gap_h=gap_h)
     daily, day_users = ft.daily(prep)
-    bad = prep.loc[prep["reason"] != ""]
-    raw = raw_lines(path, bad.index, encoding)
+    flagged = prep.loc[prep["reason"] != ""]
+    raw = raw_lines(path, flagged.index, encoding)
+    skipped = flagged["reason"].astype(str).str.startswith(NOT_ANALYSED).to_numpy()
+    bad, fine = flagged.loc[~skipped], flagged.loc[skipped]
     rejected = pd.DataFrame(
         {
             "line": [*bad.index, *([cut[0]] if cut else [])],
-            "reason": [*bad["reason"], *([TRUNCATED_REASON] if cut else [])],
+            "reason": [*bad["reason"].astype(str), *([TRUNCATED_REASON] if cut else [])],
             "raw": [*(raw.get(i, "") for i in bad.index), *([cut[1]] if cut else [])],
         }
     ).assign(source=SOURCE, file=str(path))
+    not_analysed = pd.DataFrame(
+        {
+            "line": fine.index,
+            "reason": fine["reason"].astype(str).str.slice(len(NOT_ANALYSED)),
+            "raw": [raw.get(i, "") for i in fine.index],
+        }
+    ).assign(source=SOURCE, file=str(path))
     rejected_users = np.array([*bad["user"], *([cut_user] if cut else [])], dtype=object)
-    counted = pd.Series(rejected["reason"].to_numpy()).groupby(rejected_users).value_counts()
+    skipped_users = fine["user"].to_numpy(dtype=object)
+    reason_users = np.concatenate([rejected_users, skipped_users])
+    all_reasons = pd.Series([*rejected["reason"], *fine["reason"].astype(str)], dtype=object)
+    counted = all_reasons.groupby(reason_users).value_counts()
     reasons: dict[str, dict[str, int]] = {}
     for (user, reason), count in zip(counted.index.tolist(), counted.tolist(), strict=True):
         reasons.setdefault(str(user), {})[str(reason)] = int(count)
     n_read = prep["user"].value_counts().add(pd.Series({cut_user: 1} if cut else {}), fill_value=0)
     n_bad = pd.Series(rejected_users).value_counts().reindex(n_read.index, fill_value=0)
+    n_skipped = pd.Series(skipped_users).value_counts().reindex(n_read.index, fill_value=0)
     n_episodes = pd.Series(episode_users).value_counts().reindex(n_read.index, fill_value=0)
     notes = [
         f"Flaredown CSV, {encoding}; user {u!r}: {int(n_read[u])} of the file's {total} data "
@@ -147,16 +161,26 @@ def _read_all(
         for u in n_read.index
     ]
     provenance = pd.DataFrame(
-        {"file": str(path), "source": SOURCE, "rows_read": n_read.astype(int).to_numpy()}
-    ).assign(rows_rejected=n_bad.to_numpy(), note=notes)
-    provenance["rows_used"] = provenance["rows_read"] - provenance["rows_rejected"]
+        {
+            "file": str(path),
+            "source": SOURCE,
+            "rows_read": n_read.astype(int).to_numpy(),
+            "rows_used": (n_read - n_bad - n_skipped).astype(int).to_numpy(),
+            "rows_not_analysed": n_skipped.to_numpy(),
+            "rows_rejected": n_bad.to_numpy(),
+            "note": notes,
+        }
+    )  # one row per user, built at once (provenance_row per user is slow for 17,000 users)
+    provenance = conform(provenance, "provenance")
     split = {
         "episodes": ft.split(episodes, episode_users),
         "daily": ft.split(daily, day_users),
         "rejected": ft.split(conform(rejected, "rejected"), rejected_users),
-        "provenance": ft.split(conform(provenance, "provenance"), n_read.index.to_numpy()),
+        "not_analysed": ft.split(conform(not_analysed, "not_analysed"), skipped_users),
+        "provenance": ft.split(provenance, n_read.index.to_numpy()),
     }
-    empty = {name: empty_table(name) for name in ("episodes", "daily", "rejected")}
+    names = ("episodes", "daily", "rejected", "not_analysed")
+    empty = {name: empty_table(name) for name in names}  # type: ignore[arg-type]
     parameters = {"threshold_0_10": threshold_0_10, "gap_h": gap_h}
 
     def table(name: str, uid: str) -> pd.DataFrame:
@@ -169,6 +193,7 @@ def _read_all(
             rejected=table("rejected", uid),
             provenance=split["provenance"][uid],
             parameters={**parameters, "flaredown_user": uid},
+            not_analysed=table("not_analysed", uid),
         )
         for uid in map(str, n_read.index)
         if uid

@@ -40,6 +40,11 @@ def load(path: Path, *, progress: bool) -> tuple[pd.DataFrame, str, tuple[int, s
     if last.count('"') % 2 == 1:  # the file ends inside a quoted field
         lines = text.count("\n") if text is not None else count_newlines(path)
         options["nrows"] = lines - (1 if tail.endswith("\n") else 0) - 1
+        if options["nrows"] < 0:  # the header itself is the line cut off inside quotes
+            raise LogFormatError(
+                f"{path}: line 1 (the header) ends inside a quoted field and no data row "
+                "follows; the file was cut off while it was written: download it again"
+            )
         cut = (options["nrows"] + 2, last)
     for encoding in ("utf-8-sig", "cp1252"):
         try:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import canonical_treatment, conform
+from ._common import implausible_day, plausible_days
 from ._tracker_common import (
     NOT_ANALYSED,
     TRUNCATED_REASON,
@@ -106,6 +107,11 @@ def prepare(
     undated = out["date"].isna().to_numpy()
     dates = spread(frame["checkin_date"], lambda s: s.str.strip())
     reason[undated] = "checkin_date " + dates[undated].map(repr) + " is not YYYY-MM-DD"
+    implausible = (~undated & ~plausible_days(out["date"]).to_numpy()).nonzero()[0]
+    if len(implausible):
+        days = out["date"].iloc[implausible]
+        reason[implausible] = [implausible_day(day) for day in days]
+        out.loc[days.index, "date"] = pd.NaT  # no day of the log: not in the daily table
     duplicated = frame.duplicated(keep="first").to_numpy()
     if duplicated.any():
         codes = [frame[c].cat.codes for c in frame.columns]
