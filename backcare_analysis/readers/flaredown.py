@@ -14,7 +14,7 @@ See ``docs/readers-symptoms.md``.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -59,6 +59,12 @@ def sniff(head: Head) -> bool:
     return known >= 5 and ("trackable_type" in columns or "trackable_name" in columns)
 
 
+#: The raw text of some physical lines, by line number.
+RawLines = Callable[[Collection[int]], dict[int, str]]
+#: A file's rows already read: frame indexed by line, encoding, cut-off last row, raw text.
+Loaded = tuple[pd.DataFrame, str, "tuple[int, str] | None", RawLines]
+
+
 def _many_users(
     path: Path, frame: pd.DataFrame, named: Sequence[str], symptoms: Sequence[str] | str | None
 ) -> LogFormatError:
@@ -86,9 +92,19 @@ def _read_all(
     tag_map: Mapping[str, str] | None,
     require_one: bool = False,
     only_back_pain: bool = False,
+    loaded: Loaded | None = None,
 ) -> tuple[dict[str, Log], pd.DataFrame]:
-    """Every (or the chosen) user's log from one pass over the file, and the tags."""
-    frame, encoding, cut = load(path, progress=progress)
+    """Every (or the chosen) user's log from one pass over the file, and the tags.
+
+    ``loaded`` is the file's rows already read (by the streaming cohort reader): the
+    categorical frame indexed by line, the encoding, the cut-off last row and a function
+    giving the raw text of some lines; None reads the file here.
+    """
+    if loaded is None:
+        frame, encoding, cut = load(path, progress=progress)
+        raw_of: RawLines = lambda lines: raw_lines(path, lines, encoding)  # noqa: E731
+    else:
+        frame, encoding, cut, raw_of = loaded
     blank = np.ones(len(frame), dtype=bool)
     for column in frame.columns:
         blank &= ft.spread(frame[column], lambda s: s.str.strip() == "").to_numpy(dtype=bool)
@@ -122,7 +138,7 @@ def _read_all(
     episodes, episode_users = ft.episodes(prep, path, threshold_0_10=threshold_0_10, gap_h=gap_h)
     daily, day_users = ft.daily(prep)
     flagged = prep.loc[prep["reason"] != ""]
-    raw = raw_lines(path, flagged.index, encoding)
+    raw = raw_of(flagged.index)
     skipped = flagged["reason"].astype(str).str.startswith(NOT_ANALYSED).to_numpy()
     bad, fine = flagged.loc[~skipped], flagged.loc[skipped]
     rejected = pd.DataFrame(

@@ -87,7 +87,7 @@ def read_csv(source: Any, options: dict[str, Any], progress: bool) -> pd.DataFra
     parts: list[pd.DataFrame] = []
     with tqdm(unit=" rows", desc="Flaredown", leave=False) as bar:
         for chunk in pd.read_csv(source, chunksize=1_000_000, **options):
-            parts.append(chunk)
+            parts.append(text_categories(chunk))
             bar.update(len(chunk))
     union = pd.api.types.union_categoricals
     return pd.DataFrame({c: union([p[c] for p in parts]) for c in options["names"]})
@@ -108,4 +108,16 @@ def raw_lines(path: Path, wanted: Collection[int], encoding: str) -> dict[int, s
                 target = next(targets, None)
                 if target is None:
                     break
+    return out
+
+
+def text_categories(chunk: pd.DataFrame) -> pd.DataFrame:
+    """``chunk`` with every categorical column's categories as text: ``read_csv`` infers
+    numbers for a column whose values in one chunk are all numeric, and categoricals of
+    different category dtypes cannot be joined."""
+    out = chunk.copy(deep=False)
+    for column in out.columns:
+        categories = out[column].cat.categories
+        if not pd.api.types.is_string_dtype(categories.dtype):
+            out[column] = out[column].cat.rename_categories(list(categories.astype(str)))
     return out
