@@ -71,7 +71,11 @@ def cohort_truth(setting: CohortSetting) -> pd.DataFrame:
     """The true pooled effects: ``claim``, ``true_ratio`` (exp of the mean log ratio) and
     ``true_tau`` (the spread of personal log ratios)."""
     return pd.DataFrame(
-        {"claim": ["lifting"], "true_ratio": [setting.lifting_rr], "true_tau": [setting.lifting_tau]}
+        {
+            "claim": ["lifting"],
+            "true_ratio": [setting.lifting_rr],
+            "true_tau": [setting.lifting_tau],
+        }
     )
 
 
