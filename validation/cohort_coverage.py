@@ -66,8 +66,10 @@ def main() -> None:
         p = table[what].mean()
         se = math.sqrt(p * (1 - p) / k)
         print(f"{what}: {p:.1%} of {k} cohorts (Monte Carlo SE {se:.1%})")
-    print(f"median pooled ratio {table['pooled_ratio'].median():.3f} (true {args.rr}); "
-          f"median tau {table['tau'].median():.3f} (true {args.tau})")
+    print(
+        f"median pooled ratio {table['pooled_ratio'].median():.3f} (true {args.rr}); "
+        f"median tau {table['tau'].median():.3f} (true {args.tau})"
+    )
     print(f"{time.perf_counter() - start:.0f} s; load average {os.getloadavg()}")
 
 

@@ -178,7 +178,8 @@ def pool_advice(
     Returns
     -------
     pandas.DataFrame
-        One row per claim measured as a ratio: ``claim``, ``measure``, ``n_people`` (people
+        One row per claim measured as a ratio (also when no one could be tested):
+        ``claim``, ``measure``, ``n_people`` (people
         whose own ratio and interval entered), ``pooled_ratio``, ``ci_low``, ``ci_high``
         (Hartung-Knapp-Sidik-Jonkman), ``tau`` (spread of personal log ratios),
         ``tau_ci_low``, ``tau_ci_high`` (Q-profile), ``pi_low``, ``pi_high`` (where a new
@@ -196,7 +197,7 @@ def pool_advice(
     for claim, group in per_person.groupby("claim", sort=False):
         measures = group.loc[group["status"] == "ok", "measure"]
         ratio = measures.isin(RATIO_MEASURES)
-        if len(measures) and not ratio.any():
+        if (measures.ne("") & ~ratio).any():
             continue  # a probability (the recurrence claim): not pooled as a ratio
         fitted = _fitted(group)
         used = group.loc[fitted]

@@ -3,7 +3,7 @@ subfolder or file set per person, into a :class:`Cohort` that yields ``(person, 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -153,7 +153,7 @@ def _person_paths(folder: Path) -> dict[str, tuple[Path, ...]]:
 
 
 def read_cohort(
-    source: str | Path,
+    source: str | Path | Sequence[str | Path],
     *,
     people: Collection[str] | None = None,
     progress: bool = True,
@@ -167,7 +167,8 @@ def read_cohort(
         A Flaredown research file (by default everyone who logs lower back pain is
         selected), or a folder with one subfolder (or file set ``PERSON*.csv``) per
         person, named by the person's id, each read with
-        :func:`~backcare_analysis.read_log`.
+        :func:`~backcare_analysis.read_log`; or a list of files, one person each, named
+        by the file's stem.
     people
         Only these person ids.
     progress
@@ -189,6 +190,8 @@ def read_cohort(
         When ``source`` is neither a Flaredown file nor a folder, a chosen person is not in
         it, or two people's ids in a folder differ only in case.
     """
+    if not isinstance(source, (str, Path)):
+        return _read_files([Path(p) for p in source], people, progress, read_options)
     path = Path(source)
     if not path.exists():
         raise LogFormatError(f"{path}: no such file or folder; check the path")
@@ -204,13 +207,42 @@ def read_cohort(
         )
         rows = [summarise_log(p, log) for p, log in sorted(logs.items())]
         for person, log in logs.items():
-            if log.daily.empty and log.episodes.empty:
+            if int(log.provenance["rows_used"].sum()) == 0:
                 rows[[r["person"] for r in rows].index(person)] = _unreadable(
                     person, "no usable row: every row was rejected or not analysed"
                 )
         table = _people_table(rows)
         return Cohort(path, "flaredown", table, n_people, dict(read_options), dict(logs))
-    paths = _person_paths(path)
+    return _read_people(path, _person_paths(path), people, progress, read_options)
+
+
+def _read_files(
+    files: list[Path],
+    people: Collection[str] | None,
+    progress: bool,
+    read_options: Mapping[str, Any],
+) -> Cohort:
+    """A list of files, one person each, named by the file's stem."""
+    paths: dict[str, tuple[Path, ...]] = {}
+    for file in files:
+        if file.stem in paths:
+            raise LogFormatError(
+                f"{file}: person id {file.stem!r} is also {paths[file.stem][0]}; give every "
+                "person's file its own name"
+            )
+        paths[file.stem] = (file,)
+    parent = files[0].parent if files else Path()
+    return _read_people(parent, paths, people, progress, read_options)
+
+
+def _read_people(
+    path: Path,
+    paths: dict[str, tuple[Path, ...]],
+    people: Collection[str] | None,
+    progress: bool,
+    read_options: Mapping[str, Any],
+) -> Cohort:
+    """Each person's files read with read_log, summarised; the logs are not kept."""
     if people is not None:
         missing = sorted(set(people) - set(paths))
         if missing:

@@ -210,3 +210,32 @@ def write_cohort_folder(
         out.mkdir(parents=True, exist_ok=True)
         mine.to_csv(out / "flaredown.csv", index=False, lineterminator="\n")
     return people
+
+
+#: The bundled sample cohort (data/sample/cohort/): small enough for the notebook's test.
+SAMPLE_COHORT: Final = CohortSetting(n_back=16, n_other=6, days=(120, 200), other_rows=40)
+SAMPLE_COHORT_SEED: Final = 15
+
+
+def write_sample_cohort(folder: str | Path) -> list[Path]:
+    """Write the bundled sample cohort: ``flaredown-cohort.csv`` (16 people who log back
+    pain, 6 who log other conditions only), ``people/`` (the first 4 back-pain people as
+    one subfolder each) and ``truth.csv`` (each person's true log rate ratio).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    folder = Path(folder)
+    rows, people = simulate_cohort(SAMPLE_COHORT, seed=SAMPLE_COHORT_SEED)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / "flaredown-cohort.csv", folder / "truth.csv"]
+    rows.to_csv(paths[0], index=False, lineterminator="\n")
+    people.round(6).to_csv(paths[1], index=False, lineterminator="\n")
+    for uid in people["person"].iloc[:4]:
+        out = folder / "people" / str(uid)
+        out.mkdir(parents=True, exist_ok=True)
+        paths.append(out / "flaredown.csv")
+        rows.loc[rows["user_id"] == uid].to_csv(paths[-1], index=False, lineterminator="\n")
+    return paths
