@@ -67,7 +67,8 @@ def test_flaredown_cohort_selects_people_who_log_back_pain(cohort_file: Path) ->
     chosen = read_cohort(cohort_file, people=["bp00002", "ot00001"], progress=False)
     assert chosen.people["person"].tolist() == ["bp00002", "ot00001"]
     other = chosen.log("ot00001")
-    assert other.episodes.empty and other.daily["pain_max_0_10"].isna().all()
+    assert other.episodes.empty
+    assert other.daily["pain_max_0_10"].isna().all()
     with pytest.raises(LogFormatError, match="no rows of person 'zz'"):
         read_cohort(cohort_file, people=["zz"], progress=False)
 
@@ -183,7 +184,8 @@ def test_random_effects_against_closed_forms() -> None:
         assert fit["pi_high"] == pytest.approx(y.mean() + half, rel=1e-4)
     same = random_effects(np.array([0.5, 0.5, 0.5]), np.array([0.3, 0.3, 0.3]))
     assert same["tau2"] == 0.0
-    assert same["tau2_low"] == 0.0 and same["tau2_high"] == 0.0
+    assert same["tau2_low"] == 0.0
+    assert same["tau2_high"] == 0.0
 
 
 def test_pool_counts_every_person(per_person: pd.DataFrame) -> None:
@@ -210,7 +212,8 @@ def test_pool_counts_every_person(per_person: pd.DataFrame) -> None:
     assert lifting["pooled_ratio"] == pytest.approx(math.exp(fit["mu"]))
     assert lifting["ci_low"] < lifting["pooled_ratio"] < lifting["ci_high"]
     sitting = pooled.loc["sitting"]
-    assert sitting["n_people"] == 0 and np.isnan(sitting["pooled_ratio"])
+    assert sitting["n_people"] == 0
+    assert np.isnan(sitting["pooled_ratio"])
     assert sitting["not_fitted_reasons"] == "not enough data 5; failed 1"
 
 

@@ -4,8 +4,9 @@ The work is one task per person: :func:`~backcare_analysis.advice.check_advice` 
 person's log, reduced to the columns the pooling needs. ``engine="local"`` runs the tasks in
 a :class:`concurrent.futures.ProcessPoolExecutor`; ``engine="dask"`` submits them to a
 ``distributed.Client``, whose scheduler retries a task when its worker dies and, when it
-keeps dying, fails it: that person's rows then say ``failed`` and why, so a table never
-silently lacks anyone.
+keeps dying, fails it; such people (and any whose task failed beside theirs) are then tried
+once more one at a time, and a person who fails again gets rows that say ``failed`` and why,
+so a table never silently lacks anyone.
 """
 
 from __future__ import annotations
@@ -246,16 +247,23 @@ def _run_dask(
         of = {f.key: p for f, p in zip(futures, people, strict=True)}
         bar = _bar(len(work), progress)
         out: list[pd.DataFrame] = []
+        payload = dict(work)
+        retry = []
         for future in as_completed(futures):  # type: ignore[no-untyped-call]
-            person = of[future.key]
             try:
                 out.append(future.result())
-            except Exception as exc:  # a dead worker: the person is reported
-                out.append(failed_rows(person, f"worker failed: {type(exc).__name__}: {exc}"))
+            except Exception:  # a dead worker: that person and any beside them, tried again
+                retry.append(of[future.key])
             if bar is not None:
                 bar.update(1)
         if bar is not None:
             bar.close()
+        for person in retry:  # one at a time, so that one person's crash spares the others
+            future = dask_client.submit(task, person, payload[person], pure=False)
+            try:
+                out.append(future.result())
+            except Exception as exc:  # failed twice: reported, never silently missing
+                out.append(failed_rows(person, f"worker failed: {type(exc).__name__}: {exc}"))
         return out
     finally:
         if own:
