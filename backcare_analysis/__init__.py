@@ -51,6 +51,11 @@ _EXPORTS: dict[str, str] = {
     "plot_pooled": "outputs.plots",
     "plot_personal_effects": "outputs.plots",
     "plot_tested_counts": "outputs.plots",
+    "shown": "outputs.notebook",
+    "scorecard_table": "outputs.notebook",
+    "build_report": "outputs.report",
+    "safety_checks": "safety",
+    "warning_signs": "safety",
 }
 
 __all__ = [
@@ -60,6 +65,7 @@ __all__ = [
     "LogFormatError",
     "__version__",
     "analyse_self_experiment",
+    "build_report",
     "case_crossover",
     "check_advice",
     "cohort_advice",
@@ -86,11 +92,15 @@ __all__ = [
     "read_log",
     "recurrence",
     "red_flags",
+    "safety_checks",
+    "scorecard_table",
     "self_experiment_schedule",
+    "shown",
     "shrink_advice",
     "simulate_person",
     "summarize",
     "trigger_correlations",
+    "warning_signs",
     "what_it_would_take",
     "write_sample",
 ]
@@ -98,6 +108,7 @@ __all__ = [
 if TYPE_CHECKING:
     from .advice import check_advice
     from .cohort import Cohort, cohort_advice, pool_advice, read_cohort, shrink_advice
+    from .outputs.notebook import scorecard_table, shown
     from .outputs.plots import (
         plot_calendar,
         plot_correlations,
@@ -113,9 +124,10 @@ if TYPE_CHECKING:
         plot_time_to_next,
         plot_timeline,
     )
+    from .outputs.report import build_report
     from .panel import daily_panel
     from .readers import combine_logs, read_log
-    from .safety import red_flags
+    from .safety import red_flags, safety_checks, warning_signs
     from .schema import AnalysisError, Log, LogFormatError
     from .stats.casecrossover import case_crossover
     from .stats.descriptive import trigger_correlations
