@@ -219,8 +219,11 @@ def read_flaredown_cohort(
         return {}, len(everyone)
 
     def raw_of(lines: Collection[int]) -> dict[int, str]:
-        rows = frame.loc[list(lines)].astype(str)
-        return dict(zip(rows.index, rows.agg(delimiter.join, axis=1), strict=True))
+        rows = frame.loc[list(lines)]
+        text = rows.iloc[:, 0].astype(str)
+        for column in rows.columns[1:]:  # column by column: vectorised, not row by row
+            text = text + delimiter + rows[column].astype(str)
+        return dict(zip(rows.index, text, strict=True))
 
     logs, tags = _read_all(
         path,
