@@ -23,7 +23,7 @@ SETTING = CohortSetting(n_back=4, n_other=2, days=(150, 180), other_rows=20)
 @pytest.fixture(scope="module")
 def client() -> Iterator[distributed.Client]:
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
     )
     with distributed.Client(cluster) as dask_client:
         yield dask_client
@@ -72,7 +72,7 @@ def test_a_worker_that_dies_is_reported(cohort_file: Path) -> None:
 
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
         cluster = distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         )
         with cluster, distributed.Client(cluster) as dask_client:
             cohort = read_cohort(cohort_file, progress=False)
