@@ -51,6 +51,14 @@ _EXPORTS: dict[str, str] = {
     "plot_pooled": "outputs.plots",
     "plot_personal_effects": "outputs.plots",
     "plot_tested_counts": "outputs.plots",
+    "plan_experiment": "stats.experiments",
+    "analyse_experiment": "stats.plan_analysis",
+    "write_plan": "outputs.plan",
+    "read_plan": "outputs.plan",
+    "posterior_benefit": "stats.priors",
+    "published_priors": "stats.priors",
+    "daily_pain_effects": "stats.daily_pain",
+    "factor_screen": "stats.screen",
     "shown": "outputs.notebook",
     "scorecard_table": "outputs.notebook",
     "build_report": "outputs.report",
@@ -64,6 +72,7 @@ __all__ = [
     "Log",
     "LogFormatError",
     "__version__",
+    "analyse_experiment",
     "analyse_self_experiment",
     "build_report",
     "case_crossover",
@@ -71,9 +80,12 @@ __all__ = [
     "cohort_advice",
     "combine_logs",
     "compare_treatments",
+    "daily_pain_effects",
     "daily_panel",
+    "factor_screen",
     "monthly_summary",
     "onset_rate_ratios",
+    "plan_experiment",
     "plot_calendar",
     "plot_correlations",
     "plot_episode_durations",
@@ -88,8 +100,11 @@ __all__ = [
     "plot_time_to_next",
     "plot_timeline",
     "pool_advice",
+    "posterior_benefit",
+    "published_priors",
     "read_cohort",
     "read_log",
+    "read_plan",
     "recurrence",
     "red_flags",
     "safety_checks",
@@ -102,6 +117,7 @@ __all__ = [
     "trigger_correlations",
     "warning_signs",
     "what_it_would_take",
+    "write_plan",
     "write_sample",
 ]
 
@@ -109,6 +125,7 @@ if TYPE_CHECKING:
     from .advice import check_advice
     from .cohort import Cohort, cohort_advice, pool_advice, read_cohort, shrink_advice
     from .outputs.notebook import scorecard_table, shown
+    from .outputs.plan import read_plan, write_plan
     from .outputs.plots import (
         plot_calendar,
         plot_correlations,
@@ -130,11 +147,19 @@ if TYPE_CHECKING:
     from .safety import red_flags, safety_checks, warning_signs
     from .schema import AnalysisError, Log, LogFormatError
     from .stats.casecrossover import case_crossover
+    from .stats.daily_pain import daily_pain_effects
     from .stats.descriptive import trigger_correlations
-    from .stats.experiments import analyse_self_experiment, self_experiment_schedule
+    from .stats.experiments import (
+        analyse_self_experiment,
+        plan_experiment,
+        self_experiment_schedule,
+    )
     from .stats.onset import onset_rate_ratios
+    from .stats.plan_analysis import analyse_experiment
     from .stats.power import what_it_would_take
+    from .stats.priors import posterior_benefit, published_priors
     from .stats.recurrence import recurrence
+    from .stats.screen import factor_screen
     from .stats.treatments import compare_treatments
     from .summary import monthly_summary, summarize
     from .synthetic.person import simulate_person, write_sample

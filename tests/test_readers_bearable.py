@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from backcare_analysis import LogFormatError, read_log, simulate_person
 from backcare_analysis.readers import bearable
-from backcare_analysis.readers._tracker_common import NOT_ANALYSED
 from backcare_analysis.synthetic.writers.bearable import write_bearable
 
 HEADER = "date,weekday,time of day,category,rating/amount,detail,notes\n"
@@ -56,14 +55,17 @@ def test_real_exports_account_for_every_row(real_exports: Path) -> None:
         log = read_log(path)
         prov = log.provenance.iloc[0]
         assert prov["rows_read"] == csv_data_rows(path), path.name
-        assert prov["rows_used"] + prov["rows_rejected"] == prov["rows_read"]
-        assert len(log.rejected) == prov["rows_rejected"]
-        assert log.rejected["line"].is_unique
-        # Nothing in these exports is malformed: every rejection is a deliberate one.
-        wrong = log.rejected.loc[~log.rejected["reason"].str.startswith(NOT_ANALYSED)]
-        assert wrong.empty, wrong["reason"].tolist()
+        used, skipped = prov["rows_used"], prov["rows_not_analysed"]
+        assert used + skipped + prov["rows_rejected"] == prov["rows_read"]
+        assert len(log.not_analysed) == skipped > 0
+        # Nothing in these exports is malformed: Mood, Energy and the like are not
+        # analysed, not rejected.
+        assert log.rejected.empty, log.rejected["reason"].tolist()
+        assert pd.concat([log.not_analysed["line"], log.rejected["line"]]).is_unique
+        assert not log.not_analysed["reason"].str.startswith("not analysed").any()
         assert log.daily["symptoms_logged"].all()
-        assert log.parameters["threshold_0_10"] == 4.0
+        # These people rate back pain (almost) only Mild: the default threshold is theirs.
+        assert log.parameters["threshold_0_10"] == 2.5
 
 
 @pytest.mark.shared
@@ -78,7 +80,7 @@ def test_real_export_episode_counts_checked_by_hand(real_exports: Path) -> None:
     # 28 May | 2 Jun | 14 Jul 03:00 - 16 Jul 19:00 | 19 Jul 13:00 - 24 Jul 03:00 (gaps 38,
     # 24, 32 h) | 27 Jul 03:00-19:00 (72 h after 24 Jul): 10 episodes.
     miller = real_exports / "bearable" / "Bearable_Export_20210728.csv"
-    log = read_log(miller)
+    log = read_log(miller, threshold_0_10=4.0)
     assert log.episodes["start_local"].tolist() == [
         pd.Timestamp("2020-09-25 03:00"),
         pd.Timestamp("2020-12-09 19:00"),
@@ -96,8 +98,26 @@ def test_real_export_episode_counts_checked_by_hand(real_exports: Path) -> None:
     # 15 Aug = 8; the October export adds 18 Oct and 23 Oct = 10.
     for stamp, expected in zip(PAWPRINT, (8, 8, 10), strict=True):
         path = real_exports / "bearable" / f"bearable-export-{stamp}-2021.csv"
-        assert read_log(path).episodes.empty
+        assert read_log(path, threshold_0_10=4.0).episodes.empty
         assert len(read_log(path, threshold_0_10=2.5).episodes) == expected
+        assert len(read_log(path).episodes) == expected  # the default follows their ratings
+
+
+@pytest.mark.shared
+def test_real_export_episodes_under_the_default_threshold_rule(real_exports: Path) -> None:
+    # 31 lower-back ratings, 29 Mild (2.5) and 2 Moderate (5.0): their upper quartile is
+    # 2.5, so the default threshold is 2.5 and the 10 episodes counted by hand above are
+    # found; at 4 and 5 only the 2 Moderate days, at 7.5 none.
+    log = read_log(real_exports / "bearable" / "Bearable_Export_20210728.csv")
+    assert len(log.episodes) == 10
+    assert log.parameters["threshold_0_10"] == 2.5
+    assert log.parameters["ratings_nonzero"] == 31
+    assert log.parameters["ratings_below_threshold"] == 0
+    assert log.parameters["episodes_at_other_thresholds"] == {2.5: 10, 4.0: 2, 5.0: 2, 7.5: 0}
+    rule = str(log.parameters["threshold_rule"])
+    assert rule.startswith("threshold_0_10 = the upper quartile")
+    assert rule.endswith("upper quartile 2.5 of 31 ratings, so 2.5")
+    assert "(threshold_0_10 = the upper quartile" in log.provenance["note"].iloc[0]
 
 
 @pytest.mark.shared
@@ -190,7 +210,9 @@ def test_water_sleep_and_lifting_values_and_absurd_values_rejected(tmp_path: Pat
     assert "25:00' is outside the plausible 0-24 hours" in reasons[8]
     assert "outside the plausible" in reasons[9]
     assert "not an amount in L, mL or fl oz" in reasons[10]
-    assert reasons[11].startswith(NOT_ANALYSED + "Sleep row without a duration")
+    assert 11 not in reasons.index  # a Sleep row without a duration is fine, not analysed
+    skipped = log.not_analysed.set_index("line")["reason"]
+    assert skipped[11].startswith("Sleep row without a duration")
     tags = bearable.read_tags(write(tmp_path, text))
     kinds = dict(zip(tags["tag"], tags["kind"], strict=True))
     assert kinds["Heavy lifting"] == "heavy_lifting"
@@ -210,7 +232,10 @@ def test_quoted_newlines_unsorted_rows_and_line_numbers(tmp_path: Path) -> None:
     assert log.episodes["start_local"].tolist() == [pd.Timestamp("2021-03-02 09:00")]
     assert log.episodes["notes"].iloc[0] == 'sharp when\nbending, "again"'
     assert log.episodes["source_line"].iloc[0] == 5  # the am row, after a 2-line record
-    bad = log.rejected.loc[~log.rejected["reason"].str.startswith(NOT_ANALYSED)].iloc[0]
+    assert log.not_analysed["line"].tolist() == [4]  # Energy
+    assert log.not_analysed["reason"].tolist() == ["category 'Energy'"]
+    assert len(log.rejected) == 1
+    bad = log.rejected.iloc[0]
     assert bad["line"] == 6
     assert "time of day 'nite'" in bad["reason"]
     assert bad["raw"].startswith('"2nd Mar 2021"')
@@ -354,5 +379,32 @@ def test_random_rows_are_all_accounted_for(tmp_path: Path, rows: list[list[str]]
     except LogFormatError:
         return
     prov = log.provenance.iloc[0]
-    assert prov["rows_used"] + prov["rows_rejected"] == prov["rows_read"] == csv_data_rows(path)
+    parts = prov["rows_used"] + prov["rows_not_analysed"] + prov["rows_rejected"]
+    assert parts == prov["rows_read"] == csv_data_rows(path)
     assert set(log.rejected["line"]) <= set(range(2, 2 + 3 * len(rows)))
+    assert not log.rejected["reason"].str.startswith("not analysed").any()
+
+
+def test_read_tags_accepts_a_str_like_read_log(tmp_path: Path) -> None:
+    text = HEADER + row("1st Mar 2021", "Monday", "all day", "Factors", "", "Walk | Yoga", "")
+    path = write(tmp_path, text)
+    pd.testing.assert_frame_equal(bearable.read_tags(str(path)), bearable.read_tags(path))
+    assert bearable.read_tags(str(path))["tag"].tolist() == ["Walk", "Yoga"]
+    assert bearable.read(str(path)).daily["date"].tolist() == [pd.Timestamp("2021-03-01")]
+
+
+def test_default_threshold_stays_4_when_a_quarter_of_ratings_reach_it(tmp_path: Path) -> None:
+    # 2 Mild, 6 Moderate on separate weeks: the upper quartile is 5, so the fixed 4/10
+    # stays; the 2 Mild ratings fall below it and start no episode.
+    days = [f"{d}{'st' if d == 1 else 'th'} Mar 2021" for d in (1, 8, 15, 22, 29)]
+    days += ["5th Apr 2021", "12th Apr 2021", "19th Apr 2021"]
+    ratings = [1, 1, 2, 2, 2, 2, 2, 2]
+    text = HEADER + "".join(back(d, "am", r) for d, r in zip(days, ratings, strict=True))
+    log = read_log(write(tmp_path, text))
+    assert log.parameters["threshold_0_10"] == 4.0
+    assert log.parameters["ratings_below_threshold"] == 2
+    assert len(log.episodes) == 6
+    assert log.parameters["episodes_at_other_thresholds"] == {2.5: 8, 4.0: 6, 5.0: 6, 7.5: 0}
+    given = read_log(write(tmp_path, text), threshold_0_10=2.5)
+    assert given.parameters["threshold_rule"] == "threshold_0_10 = 2.5, as given"
+    assert len(given.episodes) == 8

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +13,7 @@ from hypothesis import strategies as st
 
 from backcare_analysis import LogFormatError, read_log
 from backcare_analysis.readers import daylio
-from backcare_analysis.readers._tracker_common import NOT_ANALYSED, clock
+from backcare_analysis.readers._tracker_common import clock
 
 HEADER_9 = "full_date,date,weekday,time,mood,activities,scales,note_title,note\n"
 HEADER_8 = "full_date,date,weekday,time,mood,activities,note_title,note\n"
@@ -58,9 +60,11 @@ def test_current_export_to_episodes_daily_values_and_tags(tmp_path: Path) -> Non
     assert not daily.loc["2024-03-06", "heavy_lifting"]
     assert pd.isna(daily.loc["2024-03-04", "stretching_min"])  # a tick is not minutes
     assert daily["symptoms_logged"].all()
-    assert log.rejected["reason"].tolist() == [NOT_ANALYSED + "entry with only a mood and a note"]
+    assert log.rejected.empty
+    assert log.not_analysed["reason"].tolist() == ["entry with only a mood and a note"]
     prov = log.provenance.iloc[0]
-    assert (prov["rows_read"], prov["rows_used"], prov["rows_rejected"]) == (6, 5, 1)
+    counts = ("rows_read", "rows_used", "rows_not_analysed", "rows_rejected")
+    assert tuple(prov[list(counts)]) == (6, 5, 1, 0)
     tags = daylio.read_tags(path)
     assert set(tags.loc[tags["kind"] == "stretching", "tag"]) == {"yoga"}
     assert tags.loc[tags["tag"] == "energy", "amount"].tolist() == [3.0]
@@ -142,9 +146,9 @@ def test_format_errors_say_what_to_do(tmp_path: Path) -> None:
         read_log(write(tmp_path, renamed))
     with pytest.raises(LogFormatError, match="header but no entries"):
         read_log(write(tmp_path, "\ufeff" + HEADER_9))
-    old = "year,date,weekday,time,mood,activities,note\n2018,18 May,Friday,11:54 pm,happy,,\n"
-    with pytest.raises(LogFormatError, match="old Daylio export"):
-        read_log(write(tmp_path, old))
+    # The pre-2019 layout used to be refused; it is read now (tests below).
+    old = "year,date,weekday,time,mood,activities,note\n2018,18 May,Friday,11:54 pm,happy,x,\n"
+    assert read_log(write(tmp_path, old)).daily["date"].tolist() == [pd.Timestamp("2018-05-18")]
     with pytest.raises(LogFormatError, match="use source='daylio'"):
         read_log(write(tmp_path, CURRENT), source="bearable")
 
@@ -154,3 +158,110 @@ def test_twelve_and_twenty_four_hour_clocks_agree(hour: int, minute: int) -> Non
     half = "am" if hour < 12 else "pm"
     assert clock(f"{(hour % 12) or 12}:{minute:02d} {half}") == (hour, minute)
     assert clock(f"{hour}:{minute:02d}") == (hour, minute)
+
+
+OLD_HEADER = "year,date,weekday,time,mood,activities,note\n"
+
+
+@pytest.mark.shared
+def test_pre_2019_layout_real_export(real_exports: Path) -> None:
+    path = real_exports / "daylio" / "zhafen-2018-en-yearformat.csv"
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    # Independent check: English month names parsed by the standard library.
+    days = {datetime.strptime(f"{r['date']} {r['year']}", "%B %d %Y") for r in rows}
+    assert (len(rows), len(days)) == (733, 184)
+    log = read_log(path)
+    prov = log.provenance.iloc[0]
+    assert (prov["rows_read"], prov["rows_used"], prov["rows_rejected"]) == (733, 733, 0)
+    assert set(log.daily["date"]) == {pd.Timestamp(d) for d in days}
+    assert log.daily["date"].min() == pd.Timestamp("2018-03-07")
+    assert log.daily["date"].max() == pd.Timestamp("2018-09-06")
+    assert log.tags["tag"].str.fullmatch("work").sum() > 0
+
+
+def test_pre_2019_layout_in_other_languages(tmp_path: Path) -> None:
+    text = (
+        OLD_HEADER
+        + '2018,6. März,Dienstag,20:00,gut,"spazieren",""\n'
+        + '2018,16 de octubre,martes,20:00,bien,"caminar",""\n'
+        + '2018,6 septembre,jeudi,20:00,bien,"marche",""\n'
+        + '2018,3 de dezembro,segunda-feira,9:15 PM,bem,"caminhada",""\n'
+        + '2018,6 września,czwartek,20:00,dobrze,"spacer",""\n'
+        + '2018,31 febbraio,x,20:00,bene,"passeggiata",""\n'
+    )
+    log = read_log(write(tmp_path, text))
+    assert log.daily["date"].dt.strftime("%m-%d").tolist() == ["03-06", "09-06", "10-16", "12-03"]
+    reasons = log.rejected.set_index("line")["reason"]
+    assert "'6 września' is not a day and a month name" in reasons[6]
+    assert "impossible date '31 febbraio'" in reasons[7]
+    assert log.daily["exercise_day"].all()  # every one a walk, in its language
+
+
+@pytest.mark.shared
+def test_headerless_real_export_says_which_line_to_add(real_exports: Path, tmp_path: Path) -> None:
+    path = real_exports / "daylio" / "davidcdcb-2021-es-noheader.csv"
+    with pytest.raises(LogFormatError, match="header line was removed") as info:
+        read_log(path)
+    assert str(info.value).endswith("\nfull_date,date,weekday,time,mood,activities,note")
+    assert "2021-10-16,16 de octubre" in str(info.value)
+    # Following the message works: 285 entries, 14 with activities (counted by hand with
+    # the csv module), the other 271 a mood only (not analysed).
+    header = "full_date,date,weekday,time,mood,activities,note\n"
+    restored = write(tmp_path, header + path.read_text(encoding="utf-8-sig"))
+    prov = read_log(restored).provenance.iloc[0]
+    counts = ["rows_read", "rows_used", "rows_not_analysed", "rows_rejected"]
+    assert tuple(prov[counts]) == (285, 14, 271, 0)
+
+
+@pytest.mark.parametrize(
+    ("line", "header"),
+    [
+        ('2024-03-06,6. März,Mittwoch,07:30,good,"walk","pain: 2","",""', HEADER_9),
+        ('2024-03-06,March 6,Wednesday,7:30 AM,good,"walk","",""', HEADER_8),
+        ('2018,March 6,Tuesday,7:30 AM,good,"walk",""', OLD_HEADER),
+    ],
+)
+def test_headerless_export_error_names_the_header_for_its_layout(
+    tmp_path: Path, line: str, header: str
+) -> None:
+    with pytest.raises(LogFormatError, match="header line was removed") as info:
+        read_log(write(tmp_path, line + "\n"))
+    assert str(info.value).endswith("\n" + header.strip())
+    assert not read_log(write(tmp_path, header + line + "\n", name="fixed.csv")).daily.empty
+
+
+def test_read_tags_accepts_a_str_like_read_log(tmp_path: Path) -> None:
+    path = write(tmp_path, CURRENT)
+    pd.testing.assert_frame_equal(daylio.read_tags(str(path)), daylio.read_tags(path))
+    assert not daylio.read(str(path)).episodes.empty
+
+
+@pytest.mark.shared
+def test_real_custom_activities_with_app_prefixes(real_exports: Path) -> None:
+    # kije's activities carry Daylio's own prefixes: `[253] take a walk`, `<c_sy> headache`.
+    path = real_exports / "daylio" / "kije-2023-en-8col.csv"
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+
+    def days(names: set[str]) -> int:
+        return len(
+            {
+                r["full_date"]
+                for r in rows
+                if names & {a.strip() for a in r["activities"].split("|")}
+            }
+        )
+
+    walk, sitting = days({"[253] take a walk"}), days({"[94] sitting in the sun", "gaming"})
+    any_activity = len({r["full_date"] for r in rows if r["activities"].strip()})
+    assert (walk, sitting, any_activity) == (64, 37, 224)
+    log = read_log(path)
+    assert int(log.daily["exercise_day"].eq(True).sum()) == walk
+    assert int(log.daily["sitting_day"].eq(True).sum()) == sitting
+    assert int(log.daily["exercise_day"].notna().sum()) == any_activity
+    kinds = dict(zip(log.tags["tag"], log.tags["kind"], strict=True))
+    assert kinds["[253] take a walk"] == "walking"
+    assert kinds["<c_sy> headache"] == ""
+    prov = log.provenance.iloc[0]
+    assert (prov["rows_read"], prov["rows_used"], prov["rows_not_analysed"]) == (1159, 984, 175)

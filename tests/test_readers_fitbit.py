@@ -89,9 +89,13 @@ def test_not_worn_days_are_missing_everywhere(tmp_path: Path) -> None:
     dump(
         tmp_path / "steps-2024-01-01.json",
         [
+            # The export's first and last local day count only when covered whole
+            # (from before 01:00 to after 23:00): Fitbit writes idle minutes as zeros.
+            {"dateTime": "01/10/24 00:00:00", "value": "0"},
             {"dateTime": "01/10/24 08:01:00", "value": "1200"},
             {"dateTime": "01/10/24 08:02:00", "value": "34"},
             {"dateTime": "01/11/24 08:02:00", "value": "0"},
+            {"dateTime": "01/11/24 23:59:00", "value": "0"},
         ],
     )
     log = read_log(tmp_path)
@@ -176,8 +180,11 @@ def test_sleep_and_exercise_files(tmp_path: Path) -> None:
             },
         ],
     )
-    daily = fitbit.read(exercise).daily.set_index("date")
-    assert daily["stretching_min"].tolist() == [30.0, 0.0, 0.0, 15.0]
+    # The zeros between stretching days need the worn days: the export's files are read
+    # together (one file alone says nothing of the days around it).
+    sedentary = tmp_path / "sedentary_minutes-2024-01-01.json"
+    daily = fitbit.read_many([sedentary, exercise]).daily.set_index("date")
+    assert daily["stretching_min"].dropna().tolist() == [30.0, 0.0, 0.0, 15.0]
     assert daily["heavy_lifting"].dropna().tolist() == [True]
 
 

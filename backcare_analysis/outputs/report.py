@@ -119,6 +119,8 @@ def _header(log: Log, made_on: dt.date) -> str:
         "observational log; it gives no medical advice and does not replace an examination."
         "</p>",
     ]
+    for warning in words.reading_warnings(log):
+        parts.append(f"<p class='meta note'><strong>Note:</strong> {_esc(warning)}</p>")
     if is_synthetic(log):
         parts.append(
             "<p class='synthetic'><strong>Simulated data:</strong> this is the bundled "

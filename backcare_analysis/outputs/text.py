@@ -94,11 +94,14 @@ def format_reading(log: Log) -> str:
     prov = log.provenance
     read = prov.loc[prov["rows_read"] > 0]
     not_analysed = int(prov["rows_not_analysed"].fillna(0).sum())
-    return (
+    text = (
         f"Read {len(read)} file(s): {int(prov['rows_used'].sum())} rows used, "
         f"{not_analysed} not analysed, {int(prov['rows_rejected'].sum())} rejected "
         "(see 'backcare validate').\n"
     )
+    for warning in words.reading_warnings(log):
+        text += "\n".join(_wrap(f"Note: {warning}", "  ", "")) + "\n"
+    return text
 
 
 def format_scorecard(card: pd.DataFrame) -> str:

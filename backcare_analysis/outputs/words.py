@@ -393,3 +393,12 @@ def reading_rows(log: Any) -> list[dict[str, object]]:
             }
         )
     return rows
+
+
+def reading_warnings(log: Any) -> list[str]:
+    """Warnings the readers left in ``log.parameters["warnings"]`` (two people's exports in
+    one folder, a time zone that had to be assumed ...), as sentences."""
+    found = log.parameters.get("warnings") or []
+    if isinstance(found, str):
+        found = [found]
+    return [readable(str(w)) for w in found]

@@ -24,6 +24,7 @@ from .registry import (
     format_by_name,
 )
 from .tagmap import tag_kinds, with_tag_days
+from .tracker_people import different_people
 
 __all__ = ["FORMATS", "Format", "SourceName", "combine_logs", "read_log", "restrict_dates"]
 
@@ -40,6 +41,26 @@ def _expand(paths: Iterable[Path]) -> list[tuple[Path, bool]]:
         else:
             out.append((path, True))
     return out
+
+
+def _read_all(pending: Sequence[tuple[Format, Path]], options: Mapping[str, Any]) -> list[Log]:
+    """Read each file with its format's reader, in order; a format that reads the files of
+    one export together (:attr:`Format.reads_together`) gets all of its files in one call,
+    at the place of its first file."""
+    together: dict[str, list[Path]] = {}
+    order: list[tuple[Format, Path | None]] = []
+    for fmt, file in pending:
+        if not fmt.reads_together:
+            order.append((fmt, file))
+            continue
+        if fmt.name not in together:
+            together[fmt.name] = []
+            order.append((fmt, None))
+        together[fmt.name].append(file)
+    return [
+        fmt.read(file, options) if file is not None else fmt.read_many(together[fmt.name], options)
+        for fmt, file in order
+    ]
 
 
 def read_log(
@@ -90,7 +111,7 @@ def read_log(
         raise LogFormatError("read_log needs at least one path")
     check_options(options)
     tag_kinds(tag_map)  # refuse an unknown meaning before reading anything
-    logs: list[Log] = []
+    pending: list[tuple[Format, Path]] = []
     skipped: list[str] = []
     for file, explicit in _expand(paths):
         head = read_head(file)
@@ -113,13 +134,18 @@ def read_log(
                 raise LogFormatError(describe_unknown(head))
             skipped.append(str(file))
             continue
-        read_options = {"progress": progress, "tag_map": tag_map, **options}
-        logs.append(with_tag_days(fmt.read(file, read_options), tag_map=tag_map))
+        pending.append((fmt, file))
+    read_options = {"progress": progress, "tag_map": tag_map, **options}
+    logs = [with_tag_days(log, tag_map=tag_map) for log in _read_all(pending, read_options)]
     if not logs:
         raise LogFormatError(
             "no supported export found in " + ", ".join(map(str, paths)) + f" (skipped: {skipped})"
         )
+    people = different_people(logs)
     log = combine_logs(logs, skipped=skipped)
+    if people:
+        warnings = [*list(log.parameters.get("warnings", []) or []), *people]  # type: ignore[call-overload]
+        log = replace(log, parameters={**log.parameters, "warnings": warnings})
     if since is not None or until is not None:
         log = restrict_dates(log, since=since, until=until)
     return log

@@ -48,7 +48,9 @@ class Head:
         """The first line of the text, stripped, or ``""``."""
         if not self.text:
             return ""
-        return self.text.lstrip("\ufeff").split("\n", 1)[0].strip().strip("\r")
+        # Universal newlines: a file saved with CR-only line endings has lines too.
+        first = self.text.lstrip("\ufeff").split("\n", 1)[0].split("\r", 1)[0]
+        return first.strip()
 
 
 def decode_bytes(raw: bytes) -> tuple[str, str]:

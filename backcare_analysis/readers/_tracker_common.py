@@ -3,7 +3,8 @@
 What lives here is policy that must read the same in every tracker: which names count as
 lower back pain, which tags mean what, how presence-only pain ticks become episodes, how
 treatments reach the episode they belong to, the daily table, the tags table, and the
-row accounting ``rows_used + rows_rejected == rows_read``. See ``docs/readers-symptoms.md``.
+row accounting ``rows_used + rows_not_analysed + rows_rejected == rows_read``. See
+``docs/readers-symptoms.md``.
 """
 
 from __future__ import annotations
@@ -21,21 +22,29 @@ import pandas as pd
 
 from .. import schema
 from ..episodes import RATING_COLUMNS, episode_days, episodes_from_ratings
-from ..schema import DAILY_COLUMNS, DAILY_RANGES, LogFormatError, conform, empty_table
+from ..schema import DAILY_COLUMNS, LogFormatError, conform, empty_table
 from ._common import Rejections
+from ._tracker_values import checked_day, clock, header_line, number, sleep_h, water_ml
 from .tagmap import DEFAULT_TAG_KINDS, TAG_KINDS, TagKind, kind_of, tag_kinds
 
 __all__ = [
     "DEFAULT_TAG_KINDS",
     "TAG_KINDS",
     "TagKind",
+    "checked_day",
+    "clock",
+    "header_line",
     "kind_of",
+    "number",
+    "sleep_h",
     "tag_kinds",
+    "water_ml",
 ]
 
-#: Reasons of rows deliberately left out (a category the analysis does not use) start
-#: with this, so ``log.rejected[~log.rejected.reason.str.startswith(NOT_ANALYSED)]`` lists
-#: only the rows that are wrong.
+#: A reader raises ``ValueError(NOT_ANALYSED + what)`` for a row that is fine but of a
+#: category no analysis uses (a Mood rating); :func:`record_failure` sends it to
+#: ``Rejections.skip`` (``log.not_analysed``) without the prefix, so ``log.rejected`` keeps
+#: only rows that are wrong.
 NOT_ANALYSED: Final = "not analysed: "
 
 #: Columns of the tidy tags table returned by each reader's ``read_tags``.
@@ -292,11 +301,19 @@ def tags_table(rows: Sequence[Mapping[str, object]] | pd.DataFrame) -> pd.DataFr
     return out.sort_values(["date", "time_local"], kind="stable").reset_index(drop=True)
 
 
-def rejection_note(reasons: Iterable[str] | Mapping[str, int]) -> str:
-    """Summarise rejected rows (their reasons, or reason counts) for the provenance note:
-    not-analysed rows by what they were, the others by count."""
-    counts = Counter(reasons) if not isinstance(reasons, Mapping) else reasons
+def rejection_note(
+    reasons: Iterable[str] | Mapping[str, int], not_analysed: Iterable[str] = ()
+) -> str:
+    """Summarise a file's left-out rows for the provenance note: not-analysed rows by what
+    they were, rejected ones by count (duplicates apart).
+
+    ``not_analysed`` are the reasons recorded with ``Rejections.skip``; a reason in
+    ``reasons`` that starts with :data:`NOT_ANALYSED` is counted as not analysed too.
+    """
+    counts = Counter(reasons)
     skipped: Counter[str] = Counter()
+    for reason in not_analysed:
+        skipped[reason.split(";")[0].split(" (")[0]] += 1
     other = 0
     duplicates = 0
     for reason, n in counts.items():
@@ -310,88 +327,37 @@ def rejection_note(reasons: Iterable[str] | Mapping[str, int]) -> str:
     if skipped:
         detail = ", ".join(f"{what} {n}" for what, n in skipped.most_common(8))
         more = "" if len(skipped) <= 8 else f", {len(skipped) - 8} more kinds"
-        parts.append(f"{sum(skipped.values())} not analysed ({detail}{more})")
+        parts.append(f"not analysed: {sum(skipped.values())} ({detail}{more})")
+    rejected = []
     if duplicates:
-        parts.append(f"{duplicates} duplicate rows")
+        rejected.append(f"{duplicates} duplicate rows")
     if other:
-        parts.append(f"{other} invalid rows")
-    return "rejected: " + (", ".join(parts) if parts else "none")
+        rejected.append(f"{other} invalid rows")
+    parts.append("rejected: " + (", ".join(rejected) if rejected else "none"))
+    return "; ".join(parts)
 
 
-def check_accounting(path: Path, *, read: int, used: int, rejected: int) -> None:
-    """Every data row is used or rejected; anything else is a bug in the reader."""
-    if used + rejected != read:
+def record_failure(rejections: Rejections, line: int, exc: ValueError, raw: str) -> bool:
+    """Send a row that could not be used to ``rejections``: skipped (not analysed) when
+    its reason starts with :data:`NOT_ANALYSED`, rejected otherwise. Returns True when it
+    was not analysed."""
+    reason = str(exc)
+    if reason.startswith(NOT_ANALYSED):
+        rejections.skip(line, reason[len(NOT_ANALYSED) :], raw)
+        return True
+    rejections.add(line, reason, raw)
+    return False
+
+
+def check_accounting(
+    path: Path, *, read: int, used: int, rejected: int, not_analysed: int = 0
+) -> None:
+    """Every data row is used, not analysed or rejected; anything else is a reader bug."""
+    if used + not_analysed + rejected != read:
         raise RuntimeError(
-            f"{path}: reader bug: {used} used + {rejected} rejected != {read} rows read; "
-            "please report it with the file's header"
+            f"{path}: reader bug: {used} used + {not_analysed} not analysed + {rejected} "
+            f"rejected != {read} rows read; please report it with the file's header"
         )
-
-
-_WATER_UNITS_ML: Final[Mapping[str, float]] = {
-    "ml": 1.0,
-    "cl": 10.0,
-    "dl": 100.0,
-    "l": 1000.0,
-    "oz": 29.5735,
-    "fl oz": 29.5735,
-}
-_AMOUNT = re.compile(r"^(-?\d+(?:[.,]\d+)?)\s*([a-z ]*)$", re.IGNORECASE)
-_DURATION = re.compile(r"^(\d{1,3}):(\d{2})$|^(\d{1,3})\s*h\s*(?:(\d{1,2})\s*m(?:in)?)?$")
-_CLOCK = re.compile(r"^(\d{1,2})[:.](\d{2})(?::\d{2})?\s*(am|pm|a\.m\.|p\.m\.)?$")
-
-
-def number(text: str, what: str) -> float:
-    """A number written with a decimal point or comma; ValueError naming ``what``."""
-    try:
-        return float(text.strip().replace(",", "."))
-    except ValueError:
-        raise ValueError(f"{what} {text!r} is not a number") from None
-
-
-def clock(text: str) -> tuple[int, int]:
-    """``(hour, minute)`` of a clock time: ``3:04``, ``18:52``, ``10:00 pm``."""
-    match = _CLOCK.match(" ".join(text.lower().split()))
-    if not match:
-        raise ValueError(f"time {text!r} is not a clock time such as 21:30 or 9:30 pm")
-    hour, minute, half = int(match.group(1)), int(match.group(2)), match.group(3)
-    if half:
-        if not 1 <= hour <= 12:
-            raise ValueError(f"time {text!r} has hour {hour} with am/pm")
-        hour = hour % 12 + (12 if half.startswith("p") else 0)
-    if hour > 23 or minute > 59:
-        raise ValueError(f"time {text!r} is not a valid clock time")
-    return hour, minute
-
-
-def water_ml(text: str) -> float:
-    """Water as written by a tracker (``1.25L``, ``500 mL``, ``16 fl oz``) in mL."""
-    match = _AMOUNT.match(text.strip())
-    unit = " ".join(match.group(2).lower().split()) if match else ""
-    if not match or unit not in _WATER_UNITS_ML:
-        raise ValueError(
-            f"water {text!r} is not an amount in L, mL or fl oz (such as '1.25L'); "
-            "set the app's water unit to litres or millilitres"
-        )
-    ml = number(match.group(1), "water") * _WATER_UNITS_ML[unit]
-    low, high = DAILY_RANGES["water_ml"]
-    if not low <= ml <= high:
-        raise ValueError(f"water {text!r} = {ml:g} mL is outside the plausible {low:g}-{high:g}")
-    return ml
-
-
-def sleep_h(text: str) -> float:
-    """A sleep duration (``7:15`` hours:minutes, ``7h 15m``) in hours."""
-    match = _DURATION.match(text.strip().lower())
-    if not match:
-        raise ValueError(f"sleep {text!r} is not a duration such as '7:15' (hours:minutes)")
-    hours, minutes = match.group(1, 2) if match.group(1) else match.group(3, 4)
-    if int(minutes or 0) >= 60:
-        raise ValueError(f"sleep {text!r} has {minutes} minutes")
-    value = int(hours) + int(minutes or 0) / 60
-    low, high = DAILY_RANGES["sleep_h"]
-    if not low <= value <= high:
-        raise ValueError(f"sleep {text!r} is outside the plausible {low:g}-{high:g} hours")
-    return value
 
 
 def screened_records(

@@ -169,8 +169,14 @@ def combine_logs(logs: Sequence[Log], *, skipped: Sequence[str] = ()) -> Log:
         "tags",
     )
     parameters: dict[str, object] = {}
+    warnings: list[str] = []
     for log in logs:
         parameters.update(log.parameters)
+        found = log.parameters.get("warnings")
+        if isinstance(found, list | tuple):
+            warnings.extend(str(w) for w in found if str(w) not in warnings)
+    if warnings:
+        parameters["warnings"] = warnings
     return Log(
         episodes=episodes,
         daily=daily,

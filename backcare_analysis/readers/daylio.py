@@ -20,18 +20,20 @@ from typing import Final
 
 import pandas as pd
 
-from ..episodes import DEFAULT_GAP_H, DEFAULT_THRESHOLD_0_10
-from ..schema import Log, LogFormatError, canonical_treatment
+from ..episodes import DEFAULT_GAP_H
+from ..schema import Log, canonical_treatment
 from ._common import Head, Rejections, csv_records, provenance_row, read_text, sniff_delimiter
 from ._tracker_common import (
     NOT_ANALYSED,
     attach_to_episodes,
     check_accounting,
     check_header,
+    checked_day,
     clock,
     daily_table,
     episodes_with_ticks,
     header_columns,
+    header_line,
     is_leg_pain,
     kind_of,
     lifting_by_day,
@@ -40,11 +42,14 @@ from ._tracker_common import (
     number,
     pain_max_by_day,
     ratings_frame,
+    record_failure,
     rejection_note,
     screened_records,
     tag_kinds,
     tags_table,
 )
+from ._tracker_threshold import choose_threshold, threshold_parameters
+from .daylio_layouts import OLD_COLUMNS, headerless_error, headerless_fields, old_layout_day
 
 SOURCE: Final = "daylio"
 COLUMNS: Final = (
@@ -66,11 +71,14 @@ _SCALE: Final = re.compile(r"^(.+?)\s*:\s*(-?\d+(?:[.,]\d+)?)$")
 
 
 def sniff(head: Head) -> bool:
-    """True for a Daylio CSV export: ``full_date`` (or the very old ``year``) with
-    ``mood`` and ``activities``, or at least five of Daylio's columns."""
+    """True for a Daylio CSV export: ``full_date`` (or the pre-2019 ``year``) with
+    ``mood`` and ``activities``, or at least five of Daylio's columns; also an export
+    whose header line was removed (reading it then says which line to add)."""
     if head.text is None:
         return False
     line = head.first_line
+    if headerless_fields(line) is not None:
+        return True
     columns = header_columns(line, sniff_delimiter(line))
     known = sum(c in (*COLUMNS_NEW, "year") for c in columns)
     core = "mood" in columns and "activities" in columns
@@ -97,26 +105,37 @@ def _scales(text: str) -> list[tuple[str, float]]:
     return out
 
 
+def _iso_day(rec: Mapping[str, str]) -> datetime:
+    match = _ISO.match(rec["full_date"])
+    if not match:
+        raise ValueError(f"full_date {rec['full_date']!r} is not YYYY-MM-DD")
+    try:
+        return datetime(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError as exc:
+        raise ValueError(f"impossible full_date {rec['full_date']!r} ({exc})") from None
+
+
 def _parse(
     path: Path,
     *,
-    threshold_0_10: float,
+    threshold_0_10: float | None,
     gap_h: float,
     tag_map: Mapping[str, str] | None,
     pain_scales: Mapping[str, float] | None,
 ) -> tuple[Log, pd.DataFrame]:
     text, encoding = read_text(path)
     text = text.lstrip("\ufeff")
-    first = text.split("\n", 1)[0].strip("\r")
+    first = header_line(text)
     delimiter = sniff_delimiter(first)
     columns = header_columns(first, delimiter)
-    if "full_date" not in columns and "year" in columns:
-        raise LogFormatError(
-            f"{path}: this is an old Daylio export (columns year,date,...) whose dates are "
-            "localized and ambiguous; export again from a current Daylio version, which "
-            "writes an ISO full_date column"
-        )
-    check_header(path, columns, _REQUIRED, app="Daylio", expected=",".join(COLUMNS_NEW))
+    fields = headerless_fields(first)
+    if fields is not None:
+        raise headerless_error(path, fields)
+    old_layout = "full_date" not in columns and "year" in columns
+    if old_layout:
+        check_header(path, columns, OLD_COLUMNS, app="Daylio", expected=",".join(OLD_COLUMNS))
+    else:
+        check_header(path, columns, _REQUIRED, app="Daylio", expected=",".join(COLUMNS_NEW))
     kinds = tag_kinds(tag_map, option="tag_map")
     scales_top = {_fold(k): float(v) for k, v in (pain_scales or DEFAULT_PAIN_SCALES).items()}
     rejections = Rejections(SOURCE, str(path))
@@ -137,13 +156,8 @@ def _parse(
     for line, rec, raw in screened_records(records, columns, rejections):
         day: datetime | None = None
         try:
-            match = _ISO.match(rec["full_date"])
-            if not match:
-                raise ValueError(f"full_date {rec['full_date']!r} is not YYYY-MM-DD")
-            try:
-                day = datetime(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-            except ValueError as exc:
-                raise ValueError(f"impossible full_date {rec['full_date']!r} ({exc})") from None
+            parsed = old_layout_day(rec["year"], rec["date"]) if old_layout else _iso_day(rec)
+            day = checked_day(parsed)
             days.add(day)
             hour, minute = clock(rec["time"])
             when = day.replace(hour=hour, minute=minute)
@@ -162,9 +176,9 @@ def _parse(
             if not activities and not scales:
                 raise ValueError(f"{NOT_ANALYSED}entry with only a mood and a note")
         except ValueError as exc:
-            rejections.add(line, str(exc), raw)
+            skipped = record_failure(rejections, line, exc, raw)
             if day is not None:
-                (entry_days if str(exc).startswith(NOT_ANALYSED) else unknown_days).add(day)
+                (entry_days if skipped else unknown_days).add(day)
             continue
         used += 1
         entry_days.add(day)
@@ -202,7 +216,8 @@ def _parse(
         )
 
     frame = ratings_frame(ratings)
-    episodes = episodes_with_ticks(frame, threshold_0_10=threshold_0_10, gap_h=gap_h)
+    threshold, rule = choose_threshold(frame, threshold_0_10)
+    episodes = episodes_with_ticks(frame, threshold_0_10=threshold, gap_h=gap_h)
     episodes = attach_to_episodes(episodes, pd.DataFrame(treatments), column="treatments")
     episodes = attach_to_episodes(episodes, pd.DataFrame(notes), column="notes")
     episodes = mark_leg_pain(episodes, leg_pain_days)
@@ -214,13 +229,22 @@ def _parse(
             "heavy_lifting": lifting_by_day(lifting_days, entry_days, index_days),
         },
     )
-    check_accounting(path, read=len(records), used=used, rejected=len(rejections))
+    check_accounting(
+        path,
+        read=len(records),
+        used=used,
+        rejected=len(rejections),
+        not_analysed=rejections.n_not_analysed,
+    )
     note = "; ".join(
         [
             f"Daylio export, {encoding}, {len(columns)}-column header",
             f"used: {used} entries ({len(frame)} with back pain)",
-            rejection_note(str(r["reason"]) for r in rejections.rows),
-            f"{len(episodes)} episodes at threshold {threshold_0_10:g}/10 and gap {gap_h:g} h",
+            rejection_note(
+                (str(r["reason"]) for r in rejections.rows),
+                (str(r["reason"]) for r in rejections.skipped),
+            ),
+            f"{len(episodes)} episodes at threshold {threshold:g}/10 and gap {gap_h:g} h ({rule})",
         ]
         + (
             [f"{len(every) - len(records)} blank row(s) skipped"]
@@ -232,17 +256,20 @@ def _parse(
         episodes=episodes,
         daily=daily,
         rejected=rejections.frame(),
+        not_analysed=rejections.not_analysed_frame(),
         provenance=provenance_row(
             path,
             SOURCE,
             rows_read=len(records),
             rows_used=used,
             rows_rejected=len(rejections),
+            rows_not_analysed=rejections.n_not_analysed,
             note=note,
         ),
         parameters={
-            "threshold_0_10": threshold_0_10,
+            "threshold_0_10": threshold,
             "gap_h": gap_h,
+            **threshold_parameters(frame, threshold_0_10=threshold, gap_h=gap_h, rule=rule),
             "daylio_pain_scales": dict(scales_top),
             "daylio_back_pain_activities": sorted(k for k, v in kinds.items() if "back_pain" in v),
         },
@@ -251,10 +278,10 @@ def _parse(
 
 
 def read(
-    path: Path,
+    path: Path | str,
     *,
     progress: bool = False,
-    threshold_0_10: float = DEFAULT_THRESHOLD_0_10,
+    threshold_0_10: float | None = None,
     gap_h: float = DEFAULT_GAP_H,
     tag_map: Mapping[str, str] | None = None,
     pain_scales: Mapping[str, float] | None = None,
@@ -264,12 +291,15 @@ def read(
     Parameters
     ----------
     path
-        The export (``full_date,date,weekday,time,mood,activities,[scales,]note_title,note``).
+        The export (``full_date,date,weekday,time,mood,activities,[scales,]note_title,note``,
+        or the pre-2019 ``year,date,weekday,time,mood,activities,note``), a path or a str.
     progress
         Accepted for a uniform reader signature; Daylio exports are small.
     threshold_0_10, gap_h
         The episode rule. A ``back pain`` activity without a pain scale value counts as
-        pain at the threshold, with unknown severity.
+        pain at the threshold, with unknown severity. Without ``threshold_0_10`` the
+        threshold follows the person's pain-scale values
+        (:data:`~backcare_analysis.readers._tracker_threshold.AUTO_RULE`), 4 without any.
     tag_map
         Extra or changed activity meanings, ``{"sore back": "back_pain", "moving boxes":
         "heavy_lifting", "hot water bottle": "treatment"}``, on top of
@@ -283,24 +313,28 @@ def read(
     Log
         ``episodes`` (peak and initial severity from pain scale values, missing when only
         ticked); ``daily`` with ``date``, ``symptoms_logged`` (every date with an entry),
-        ``activity_logged``, ``pain_max_0_10``, ``heavy_lifting``; ``rejected`` (bad,
-        duplicate and mood-only entries); ``provenance``; ``parameters``.
+        ``activity_logged``, ``pain_max_0_10``, ``heavy_lifting``; ``rejected`` (bad and
+        duplicate entries); ``not_analysed`` (mood-only entries); ``provenance``;
+        ``parameters``.
 
     Raises
     ------
     LogFormatError
-        When a column is missing or renamed, the export is the old ``year,date`` kind, or
-        it has no entries.
+        When a column is missing or renamed, the header line was removed (the message gives
+        the line to add), or the export has no entries.
 
     Notes
     -----
     ``full_date`` is the only date read; the localized ``date`` and ``weekday`` are
-    ignored. ``pain_max_0_10`` is 0 on entry days without back pain, when the file has at
+    ignored, except in the pre-2019 layout, which has no ``full_date``: there the day is
+    ``year`` plus the localised ``date`` (month names in English, German, Spanish, French,
+    Dutch, Italian and Portuguese; :mod:`~backcare_analysis.readers.daylio_layouts`).
+    ``pain_max_0_10`` is 0 on entry days without back pain, when the file has at
     least one pain scale value.
     """
     del progress
     log, tags = _parse(
-        path,
+        Path(path),
         threshold_0_10=threshold_0_10,
         gap_h=gap_h,
         tag_map=tag_map,
@@ -310,7 +344,7 @@ def read(
 
 
 def read_tags(
-    path: Path,
+    path: Path | str,
     *,
     tag_map: Mapping[str, str] | None = None,
     pain_scales: Mapping[str, float] | None = None,
@@ -325,8 +359,8 @@ def read_tags(
         scale's value), ``source``, ``source_file``, ``source_line``.
     """
     return _parse(
-        path,
-        threshold_0_10=DEFAULT_THRESHOLD_0_10,
+        Path(path),
+        threshold_0_10=None,
         gap_h=DEFAULT_GAP_H,
         tag_map=tag_map,
         pain_scales=pain_scales,

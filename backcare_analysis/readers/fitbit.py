@@ -1,311 +1,310 @@
-"""Reader for Fitbit's Google Takeout export (``Fitbit/Global Export Data/*.json``).
+"""Reader for Fitbit exports: Google Takeout (``Takeout/Fitbit/`` or ``Takeout/Google Health/``,
+as folders or the ``takeout-*.zip`` parts themselves) and the older fitbit.com
+``user-site-export/``.
 
 Takeout writes one JSON array per metric and month; the metric is only in the file name
-(``sedentary_minutes-2024-01-01.json``), values are strings, dates ``MM/DD/YY HH:MM:SS``.
-Each file becomes one :class:`~backcare_analysis.schema.Log` holding its own columns, and
-``read_log`` on the folder combines them by date. Two values need two metrics, so a file
-looks at its siblings in the same folder: ``exercise_min`` is very plus moderately active
-minutes (computed by the ``very_active_minutes`` files), and a day with 1440 sedentary
-minutes is a day the tracker was not worn, which leaves every value of that day missing.
-The mapping is documented in ``docs/readers-activity.md``.
+(``sedentary_minutes-2024-01-01.json``; the exercise log is ``exercise-0.json``, ...),
+values are strings, dates ``MM/DD/YY HH:MM:SS``. Newer Takeouts add per-minute CSVs in
+``Physical Activity_GoogleData/``. All the files of one export are read together
+(:func:`read_many`): an entry is identified by its metric and time stamp (or its
+``logId``), so a file downloaded twice counts once; per-minute stamps are UTC and are put
+on the person's local day (zone from ``Your Profile/Profile.csv`` or ``timezone=``); a day
+with 1440 sedentary minutes is a day the tracker was not worn. The mapping is documented
+in ``docs/readers-activity.md``.
 """
 
 from __future__ import annotations
 
-import functools
-import json
+import contextlib
 import re
-from collections.abc import Mapping
-from datetime import date, datetime
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Final
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from ..schema import DAILY_COLUMNS, DAILY_RANGES, Log, LogFormatError, conform, empty_table
-from ._common import Head, Rejections, provenance_row, read_text
+from ..schema import Log, LogFormatError, conform, empty_table
+from ._common import Head, Rejections, csv_records, decode_bytes, provenance_row
+from .fitbit_days import build_days
+from .fitbit_files import (
+    Member,
+    disk_member,
+    load_json,
+    profile_beside,
+    profile_zone,
+    zip_is_fitbit,
+    zip_members,
+    zone_of,
+)
+from .fitbit_rows import DAILY_METRICS, Row, csv_rows, json_rows
 
 SOURCE: Final = "fitbit"
+#: JSON metrics (file name prefix) that are read.
+USED_JSON: Final = frozenset({*DAILY_METRICS, "steps", "sleep", "exercise"})
 
-#: Metric (file name prefix) -> the daily column it feeds.
-METRICS: Final[Mapping[str, str]] = {
-    "sedentary_minutes": "sitting_h",
-    "very_active_minutes": "exercise_min",
-    "moderately_active_minutes": "exercise_min",
-    "steps": "steps_count",
-    "sleep": "sleep_h",
-    "exercise": "stretching_min",
-}
-#: Logged exercises (``activityName``, lowercased) that count as stretching or lifting.
-STRETCHING_NAMES: Final = frozenset({"yoga", "pilates", "stretching", "yoga/pilates"})
-LIFTING_NAMES: Final = frozenset(
-    {"weights", "weight lifting", "weightlifting", "weight training", "strength training"}
-)
-NOT_WORN_MIN: Final = 1440
-
-_NAME = re.compile(r"^([a-z_]+)-(\d{4}-\d{2}-\d{2})\.json$")
 _HEAD = re.compile(
     r'^\s*\[\s*(\{\s*"dateTime"\s*:\s*"\d\d/\d\d/\d\d \d\d:\d\d:\d\d"'
     r'|\{\s*"logId"\s*:\s*\d+\s*,\s*"(dateOfSleep|activityName)")'
 )
+#: Files whose time stamps are UTC (the others are written on local days).
+UTC_KINDS: Final = frozenset(
+    {"json:steps", "json:exercise", "csv:steps", "csv:active_minutes", "csv:sedentary_period"}
+)
+_CSV_HEADS: Final = ("timestamp,steps", "timestamp,light,moderate,very", "start time,end time")
+_PROFILE_SIGNS: Final = frozenset(
+    {"member_since", "display_name", "full_name", "date_of_birth", "locale", "username"}
+)
 
 
 def sniff(head: Head) -> bool:
-    """True for a Fitbit Takeout JSON array (metric, sleep or exercise file)."""
-    return head.text is not None and _HEAD.match(head.text.lstrip("\ufeff")) is not None
+    """True for a Fitbit file (a JSON array, a ``Physical Activity_GoogleData`` CSV, the
+    ``Profile.csv``) or a zip holding a Fitbit export or a Takeout part."""
+    if head.zip_names:
+        return zip_is_fitbit(head.zip_names)
+    if head.text is None:
+        return False
+    if _HEAD.match(head.text.lstrip("\ufeff")) is not None:
+        return True
+    first = head.first_line.lower().replace(" ,", ",").replace(", ", ",")
+    if first in _CSV_HEADS:
+        return True
+    fields = set(first.split(","))
+    return "timezone" in fields and bool(fields & _PROFILE_SIGNS)
 
 
-def metric_of(path: Path) -> str | None:
-    """The metric a Takeout file holds, from its name; None for an unknown name."""
-    match = _NAME.match(path.name)
-    return match.group(1) if match else None
+def read(
+    path: Path,
+    *,
+    progress: bool = False,
+    timezone: str | None = None,
+    tag_map: Mapping[str, str | Sequence[str]] | None = None,
+) -> Log:
+    """Read one Fitbit file or Takeout zip; see :func:`read_many`."""
+    return read_many([path], progress=progress, timezone=timezone, tag_map=tag_map)
 
 
-def read(path: Path, *, progress: bool = False) -> Log:
-    """Read one Fitbit Takeout file.
+def read_many(
+    paths: Sequence[Path],
+    *,
+    progress: bool = False,
+    timezone: str | None = None,
+    tag_map: Mapping[str, str | Sequence[str]] | None = None,
+) -> Log:
+    """Read the files of one Fitbit export together.
 
     Parameters
     ----------
-    path
-        A file such as ``steps-2024-01-01.json``; its name says the metric.
+    paths
+        Fitbit files (``steps-2024-01-01.json``, ``exercise-0.json``,
+        ``steps_2024-10-01.csv``, ``Profile.csv`` ...) and Takeout zips, in any mix.
     progress
-        Accepted for a uniform reader signature; these files are small.
+        Accepted for a uniform reader signature.
+    timezone
+        The person's IANA time zone (``"Europe/Berlin"``); by default the ``timezone`` of
+        ``Your Profile/Profile.csv``, else UTC with a warning.
+    tag_map
+        The user's tag meanings, for the ``kind`` of the exercise tags.
 
     Returns
     -------
     Log
-        Daily values of this file's metric: ``sitting_h`` (sedentary minutes / 60),
+        Daily values on local days: ``sitting_h`` (sedentary minutes / 60),
         ``exercise_min`` (very + moderately active minutes), ``steps_count``, ``sleep_h``
-        (``minutesAsleep`` / 60 of the sleep logs whose ``dateOfSleep`` is the day),
-        ``stretching_min`` and ``heavy_lifting`` (logged exercises). Days the tracker was
-        not worn are left out. Metrics the analysis does not use give an empty log with
-        a provenance note. A row is one element of the JSON array.
+        (``minutesAsleep`` / 60 by ``dateOfSleep``), ``stretching_min`` and
+        ``heavy_lifting`` (logged exercises); ``tags`` with every logged exercise
+        (category ``exercise``); one provenance row per file; ``parameters["timezone"]``,
+        ``["timezone_source"]`` and, when UTC was assumed, ``["timezone_warning"]``.
 
     Raises
     ------
     LogFormatError
-        When the file is not valid JSON (with line and column), not an array of entries,
-        or named so that the metric cannot be told.
+        When a file is not valid JSON, a zip member cannot be read safely, the time zone
+        is unknown, or the only file given is named so that its metric cannot be told.
     """
     del progress
-    metric = metric_of(path)
-    if metric is None:
-        raise LogFormatError(
-            f"{path}: a Fitbit file's metric is in its name, as Takeout writes it "
-            "(for example steps-2024-01-01.json); give the file back its original name"
+    with contextlib.ExitStack() as stack:
+        members, zip_rows = _members(paths, stack)
+        profiles = [m for m in members if m.kind == "profile"]
+        zone_name, zone_source = _zone(timezone, profiles)
+        zone = zone_of(zone_name, "timezone=" if zone_source == "option" else zone_source)
+        files = [m for m in members if m.kind != "profile"]
+        notes = [""] * len(files)
+        rows, rejections, read_counts = _parse(files, zone, notes)
+        profile_logs = [_profile_provenance(m) for m in profiles]
+    _deduplicate(rows, files)
+    daily, tags = build_days(rows, notes, tag_map, [m.label for m in files])
+    if zone_source == "assumed":
+        warning = (
+            "no time zone known (no Profile.csv, no timezone= option): UTC time stamps "
+            "taken as local time; pass timezone='Area/City' for correct local days"
         )
-    if metric not in METRICS:
-        return _log(
-            path,
-            empty_table("daily"),
-            Rejections(SOURCE, str(path)),
-            0,
-            f"metric {metric!r} is not used by the analysis",
+    else:
+        warning = ""
+    zone_note = warning or f"UTC time stamps put on local days in {zone_name} ({zone_source})"
+    unusable = [i for i, m in enumerate(files) if notes[i].startswith("name not understood")]
+    if unusable and len(unusable) == len(files) and not rows and len(paths) == 1:
+        raise LogFormatError(f"{files[unusable[0]].label}: {notes[unusable[0]]}")
+    provenance = [*zip_rows, *profile_logs]
+    for row in rows:
+        if row.status:
+            rejections[row.file].skip(row.line, row.status, row.raw())
+    for i, member in enumerate(files):
+        n_skip = rejections[i].n_not_analysed
+        utc = member.kind in UTC_KINDS and read_counts[i] > 0
+        note = "; ".join(n for n in (notes[i], zone_note if utc else "") if n)
+        provenance.append(
+            provenance_row(
+                Path(member.label),
+                SOURCE,
+                rows_read=read_counts[i],
+                rows_used=read_counts[i] - n_skip - len(rejections[i]),
+                rows_not_analysed=n_skip,
+                rows_rejected=len(rejections[i]),
+                note=note,
+            )
         )
-    entries = load_entries(path)
-    rejections = Rejections(SOURCE, str(path))
-    not_worn = _not_worn(path.parent)
-    if metric == "sleep":
-        values = _sleep(entries, rejections)
-    elif metric == "exercise":
-        return _exercise(path, entries, rejections, not_worn)
-    else:
-        values = _per_day(entries, rejections, metric)
-    note = ""
-    if metric == "sedentary_minutes":
-        worn = {d: v for d, v in values.items() if v < NOT_WORN_MIN}
-        note = f"{len(values) - len(worn)} days of {NOT_WORN_MIN} sedentary minutes: not worn"
-        column = {d: v / 60 for d, v in worn.items()}
-    elif metric == "moderately_active_minutes":
-        column = {}
-        note = "summed into exercise_min by the very_active_minutes file(s)"
-    elif metric == "very_active_minutes":
-        moderate = _sibling_values(path.parent, "moderately_active_minutes")
-        column = {d: v + moderate[d] for d, v in values.items() if d in moderate}
-        lacking = len(values) - len(column)
-        note = f"exercise_min = very + moderately active; {lacking} days lack moderately active"
-    elif metric == "steps":
-        column = values
-    else:
-        column = {d: v / 60 for d, v in values.items()}
-    name = METRICS[metric]
-    column = {d: v for d, v in column.items() if d not in not_worn}
-    low, high = DAILY_RANGES[name]
-    implausible = sorted(d for d, v in column.items() if not low <= v <= high)
-    for day in implausible:
-        del column[day]
-    if implausible:
-        note += f"; {name} left missing on {len(implausible)} days with an implausible total"
-    daily = _daily({name: column})
-    return _log(path, daily, rejections, len(entries), note)
-
-
-def load_entries(path: Path) -> list[dict[str, object]]:
-    """The JSON array of a Takeout file.
-
-    Raises
-    ------
-    LogFormatError
-        When the file is not a JSON array of objects.
-    """
-    text, _ = read_text(path)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise LogFormatError(
-            f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}); the "
-            "file may be cut short: download the Takeout archive again"
-        ) from None
-    if not isinstance(data, list) or not all(isinstance(e, dict) for e in data):
-        raise LogFormatError(f"{path}: expected a JSON array of entries, as Fitbit Takeout writes")
-    return data
-
-
-def _stamp(value: object) -> datetime:
-    if not isinstance(value, str):
-        raise ValueError(f"dateTime {value!r} is not text")
-    try:
-        return datetime.strptime(value, "%m/%d/%y %H:%M:%S")
-    except ValueError:
-        raise ValueError(f"dateTime {value!r} is not MM/DD/YY HH:MM:SS") from None
-
-
-def _number(value: object) -> float:
-    try:
-        number = float(str(value))
-    except ValueError:
-        raise ValueError(f"value {value!r} is not a number") from None
-    if not 0 <= number < float("inf"):
-        raise ValueError(f"value {value!r} is negative or not finite")
-    return number
-
-
-def _per_day(
-    entries: list[dict[str, object]], rejections: Rejections, metric: str
-) -> dict[date, float]:
-    """Values summed per local day (daily files hold one entry a day, steps one a minute)."""
-    limit = DAILY_RANGES["steps_count"][1] if metric == "steps" else NOT_WORN_MIN
-    out: dict[date, float] = {}
-    for i, entry in enumerate(entries, start=1):
-        try:
-            day = _stamp(entry.get("dateTime")).date()
-            value = _number(entry.get("value"))
-            if value > limit:
-                raise ValueError(f"value {value:g} is implausible for {metric}")
-        except ValueError as exc:
-            rejections.add(i, f"entry {i}: {exc}", json.dumps(entry)[:200])
-            continue
-        out[day] = out.get(day, 0.0) + value
-    return out
-
-
-def _sleep(entries: list[dict[str, object]], rejections: Rejections) -> dict[date, float]:
-    out: dict[date, float] = {}
-    for i, entry in enumerate(entries, start=1):
-        try:
-            day = date.fromisoformat(str(entry.get("dateOfSleep")))
-            minutes = _number(entry.get("minutesAsleep"))
-            if minutes > 1440:
-                raise ValueError(f"minutesAsleep {minutes:g} is more than a day")
-        except ValueError as exc:
-            rejections.add(i, f"entry {i}: {exc}", json.dumps(entry)[:200])
-            continue
-        out[day] = out.get(day, 0.0) + minutes
-    return out
-
-
-def _exercise(
-    path: Path, entries: list[dict[str, object]], rejections: Rejections, not_worn: set[date]
-) -> Log:
-    stretching: dict[date, float] = {}
-    lifting: set[date] = set()
-    other = 0
-    for i, entry in enumerate(entries, start=1):
-        name = str(entry.get("activityName", "")).strip().lower()
-        try:
-            day = _stamp(entry.get("startTime")).date()
-            minutes = _number(entry.get("activeDuration", entry.get("duration"))) / 60_000
-            if minutes > 1440:
-                raise ValueError(f"a {minutes:g} min exercise is implausible")
-        except ValueError as exc:
-            rejections.add(i, f"entry {i}: {exc}", json.dumps(entry)[:200])
-            continue
-        if name in STRETCHING_NAMES:
-            stretching[day] = stretching.get(day, 0.0) + minutes
-        elif name in LIFTING_NAMES:
-            lifting.add(day)
-        else:
-            other += 1
-    worn = _worn(path.parent) - not_worn
-    values: dict[str, dict[date, object]] = {}
-    if stretching:
-        span = [d for d in worn if min(stretching) <= d <= max(stretching)]
-        values["stretching_min"] = {**dict.fromkeys(span, 0.0), **stretching}
-    if lifting:
-        span = [d for d in worn if min(lifting) <= d <= max(lifting)]
-        values["heavy_lifting"] = {**dict.fromkeys(span, False), **dict.fromkeys(lifting, True)}
-    note = f"{other} exercises of other kinds (not stretching or lifting)"
-    return _log(path, _daily(values), rejections, len(entries), note)
-
-
-def _sibling_values(folder: Path, metric: str) -> dict[date, float]:
-    """A metric summed per day over all its files in ``folder`` (cached while the files
-    are unchanged, so reading a folder file by file stays linear)."""
-    siblings = sorted(folder.glob(f"{metric}-*.json"))
-    signature = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in siblings)
-    return _sibling_values_cached(str(folder), metric, signature)
-
-
-@functools.lru_cache(maxsize=16)
-def _sibling_values_cached(
-    folder: str, metric: str, signature: tuple[tuple[str, int, int], ...]
-) -> dict[date, float]:
-    out: dict[date, float] = {}
-    for name, _, _ in signature:
-        sibling = Path(folder) / name
-        try:
-            entries = load_entries(sibling)
-        except LogFormatError:
-            continue  # reported when that file itself is read
-        for day, value in _per_day(entries, Rejections(SOURCE, str(sibling)), metric).items():
-            out[day] = out.get(day, 0.0) + value
-    return out
-
-
-def _not_worn(folder: Path) -> set[date]:
-    sedentary = _sibling_values(folder, "sedentary_minutes")
-    return {d for d, v in sedentary.items() if v >= NOT_WORN_MIN}
-
-
-def _worn(folder: Path) -> set[date]:
-    sedentary = _sibling_values(folder, "sedentary_minutes")
-    return {d for d, v in sedentary.items() if v < NOT_WORN_MIN}
-
-
-def _daily(values: Mapping[str, Mapping[date, object]]) -> pd.DataFrame:
-    days = sorted(set().union(*(v.keys() for v in values.values()))) if values else []
-    if not days:
-        return empty_table("daily")
-    frame = pd.DataFrame({"date": pd.to_datetime(days)})
-    for column, by_day in values.items():
-        frame[column] = pd.Series([by_day.get(d) for d in days], dtype="object")
-    frame["symptoms_logged"] = False
-    triggers = [c for c in values if c in DAILY_COLUMNS]
-    frame["activity_logged"] = frame[triggers].notna().any(axis=1)
-    return conform(frame, "daily")
-
-
-def _log(path: Path, daily: pd.DataFrame, rejections: Rejections, rows: int, note: str) -> Log:
+    parameters: dict[str, object] = {"timezone": zone_name, "timezone_source": zone_source}
+    if warning:
+        parameters["timezone_warning"] = warning
     return Log(
         episodes=empty_table("episodes"),
         daily=daily,
-        rejected=rejections.frame(),
-        provenance=provenance_row(
-            path,
-            SOURCE,
-            rows_read=rows,
-            rows_used=rows - len(rejections),
-            rows_rejected=len(rejections),
-            note=note,
-        ),
+        rejected=conform(pd.concat([r.frame() for r in rejections], ignore_index=True), "rejected")
+        if rejections
+        else empty_table("rejected"),
+        provenance=conform(pd.concat(provenance, ignore_index=True), "provenance")
+        if provenance
+        else empty_table("provenance"),
+        tags=tags,
+        parameters=parameters,
+        not_analysed=conform(
+            pd.concat([r.not_analysed_frame() for r in rejections], ignore_index=True),
+            "not_analysed",
+        )
+        if rejections
+        else empty_table("not_analysed"),
     )
+
+
+def _members(
+    paths: Iterable[Path], stack: contextlib.ExitStack
+) -> tuple[list[Member], list[pd.DataFrame]]:
+    """Every member of the paths, sorted by label (the one reading order), and a
+    provenance row per zip saying what else it holds."""
+    members: list[Member] = []
+    disk: list[Path] = []
+    zips: list[pd.DataFrame] = []
+    for path in paths:
+        if zipfile.is_zipfile(path):
+            inside, others = zip_members(path, stack)
+            members.extend(inside)
+            note = (
+                f"Takeout archive: {len(inside)} Fitbit files, {others} files of other "
+                "products not read here (Google Fit: unpack the archive and pass Takeout/Fit/)"
+            )
+            zips.append(
+                provenance_row(path, SOURCE, rows_read=0, rows_used=0, rows_rejected=0, note=note)
+            )
+        else:
+            disk.append(path)
+            members.append(disk_member(path))
+    members.extend(profile_beside(disk))
+    unique = {m.label: m for m in members}
+    return [unique[k] for k in sorted(unique)], zips
+
+
+def _zone(option: str | None, profiles: list[Member]) -> tuple[str, str]:
+    if option:
+        return option, "option"
+    for member in profiles:
+        zone, _ = profile_zone(member)
+        if zone:
+            zone_of(zone, member.label)
+            return zone, member.label
+    return "UTC", "assumed"
+
+
+def _profile_provenance(member: Member) -> pd.DataFrame:
+    zone, rows = profile_zone(member)
+    note = f"profile: time zone {zone}" if zone else "profile without a timezone column"
+    return provenance_row(
+        Path(member.label), SOURCE, rows_read=rows, rows_used=rows, rows_rejected=0, note=note
+    )
+
+
+def _parse(
+    files: list[Member], zone: ZoneInfo, notes: list[str]
+) -> tuple[list[Row], list[Rejections], list[int]]:
+    rows: list[Row] = []
+    rejections = [Rejections(SOURCE, m.label) for m in files]
+    counts = [0] * len(files)
+    for i, member in enumerate(files):
+        kind, _, metric = member.kind.partition(":")
+        if kind == "csv" and metric == "sedentary_period":
+            text, _ = decode_bytes(member.data())
+            for line, fields, raw in csv_records(text, file=member.label):
+                if "".join(fields).strip():
+                    rejections[i].skip(line, SEDENTARY_PERIOD_REASON, raw[:200])
+            counts[i] = rejections[i].n_not_analysed
+            continue
+        if kind == "csv":
+            before = len(rows)
+            rows.extend(csv_rows(i, metric, member.data(), member.label, zone, rejections[i].add))
+            counts[i] = len(rows) - before + len(rejections[i])
+            continue
+        if kind == "json" and metric not in USED_JSON:
+            notes[i] = f"metric {metric!r} is not used by the analysis (not read)"
+            continue
+        if kind == "":
+            found, notes[i] = _unnamed(member)
+            if found is None:
+                continue
+            metric = found
+        entries = load_json(member)
+        rows.extend(json_rows(i, metric, entries, zone, rejections[i].add))
+        counts[i] = len(entries)
+    return rows, rejections, counts
+
+
+#: Why the ``sedentary_period`` rows are not analysed (docs/readers-activity.md).
+SEDENTARY_PERIOD_REASON: Final = (
+    "sedentary periods are bouts of stillness, not the day's sitting (they add up to far "
+    "less than the day's sedentary minutes): not analysed"
+)
+
+
+def _unnamed(member: Member) -> tuple[str | None, str]:
+    """The metric of a file whose name says none (from its entries: exercise and sleep
+    logs say what they are), and the note for its provenance row."""
+    if not member.name.lower().endswith(".json"):
+        return None, "not a file the analysis reads"
+    try:
+        entries = load_json(member)
+    except LogFormatError as exc:
+        return None, f"not read: {str(exc).removeprefix(member.label + ': ')}"
+    first = entries[0] if entries else None
+    if isinstance(first, dict) and "logId" in first:
+        for field, metric in (("activityName", "exercise"), ("dateOfSleep", "sleep")):
+            if field in first:
+                return metric, f"read as a {metric} log (its entries say so; the name does not)"
+    if isinstance(first, dict) and "dateTime" in first:
+        return None, (
+            "name not understood: a Fitbit file's metric is in its name, as Takeout writes it "
+            "(for example steps-2024-01-01.json); give the file back its original name to use it"
+        )
+    return None, "not a file the analysis reads"
+
+
+def _deduplicate(rows: list[Row], files: list[Member]) -> None:
+    """The one duplicate rule: an entry whose key (metric and time stamp, or ``logId``)
+    was already read is not analysed; the first read (files in label order) is used."""
+    seen: dict[tuple[str, str], Row] = {}
+    for row in rows:
+        first = seen.get(row.key)
+        if first is None:
+            seen[row.key] = row
+            continue
+        same = "" if first.value == row.value else f" (value {row.value:g} there {first.value:g})"
+        row.status = f"duplicate of entry {first.line} of {files[first.file].label}{same}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -69,6 +69,18 @@ class Format:
         accepted = self.options()
         return reader(path, **{k: v for k, v in options.items() if k in accepted})
 
+    @property
+    def reads_together(self) -> bool:
+        """True when the reader reads all the files of one export in one call
+        (``read_many``): an export split over many files, such as Fitbit's."""
+        return hasattr(self._load(), "read_many")
+
+    def read_many(self, paths: Sequence[Path], options: Mapping[str, Any]) -> Log:
+        """Read several files of this format together (see :attr:`reads_together`)."""
+        reader: Callable[..., Log] = self._load().read_many
+        accepted = self.options()
+        return reader(list(paths), **{k: v for k, v in options.items() if k in accepted})
+
 
 FORMATS: tuple[Format, ...] = (
     Format(
@@ -106,9 +118,10 @@ FORMATS: tuple[Format, ...] = (
     ),
     Format(
         "fitbit",
-        "Fitbit Google Takeout JSON",
-        "a JSON array such as sedentary_minutes-2024-01-01.json: "
-        '`[{"dateTime":"01/11/24 00:00:00","value":"94"}]`',
+        "Fitbit export (Google Takeout zip or folder, or user-site-export)",
+        "the takeout-*.zip parts as downloaded, the Takeout/ (Fitbit/ or Google Health/) "
+        "folder, or the JSON files of Global Export Data/ such as "
+        'sedentary_minutes-2024-01-01.json: `[{"dateTime":"01/11/24 00:00:00","value":"94"}]`',
         "fitbit",
     ),
     Format(

@@ -27,7 +27,18 @@ from ..schema import (
     conform,
     empty_table,
 )
-from ._common import Head, Rejections, csv_records, provenance_row, read_text, sniff_delimiter
+from ._common import (
+    Head,
+    Rejections,
+    csv_records,
+    implausible_day,
+    out_of_range,
+    parse_number,
+    provenance_row,
+    read_text,
+    sniff_delimiter,
+    universal_newlines,
+)
 
 SOURCE: Final = "spreadsheet"
 
@@ -141,20 +152,30 @@ def _offset_minutes(tz: str | None) -> int | None:
 
 
 def _number(value: str, column: str) -> float | None:
+    """A number of ``column`` (its canonical name or an alias such as ``pain_0_10``),
+    checked against the plausible range of the canonical column; None when blank."""
     v = value.strip().replace("\u00a0", "").replace(" ", "")
     if not v:
         return None
     if re.fullmatch(r"-?\d{1,3},\d{3}", v):
         raise ValueError(f"{column}={value!r} is ambiguous: write 1500 or 1.5, not 1,500")
-    v = v.replace(",", ".")
     try:
-        number = float(v)
-    except ValueError:
-        raise ValueError(f"{column}={value!r} is not a number") from None
-    low, high = DAILY_RANGES.get(column, (0.0, float("inf")))
-    if not low <= number <= high:
+        number = parse_number(v, name=column)
+    except ValueError as exc:
+        detail = "is not a finite number" if "finite" in str(exc) else "is not a number"
+        raise ValueError(f"{column}={value!r} {detail}") from None
+    target = _ALIASES.get(column, column)
+    low, high = DAILY_RANGES.get(target, (0.0, float("inf")))
+    if out_of_range(target, number) if target in DAILY_RANGES else number < low:
         raise ValueError(f"{column}={value!r} is outside the plausible range {low:g} to {high:g}")
     return number
+
+
+def _checked(when: datetime) -> datetime:
+    reason = implausible_day(when.date())
+    if reason is not None:
+        raise ValueError(reason)
+    return when
 
 
 def _yes_no(value: str, column: str) -> bool | None:
@@ -198,9 +219,9 @@ def read(path: Path, *, progress: bool = False) -> Log:
     """
     del progress
     text, encoding = read_text(path)
-    lines = text.lstrip("\ufeff").splitlines()
-    delimiter = sniff_delimiter(lines[0])
-    columns = _header(lines[0], delimiter)
+    first = universal_newlines(text.lstrip("\ufeff")).split("\n", 1)[0]
+    delimiter = sniff_delimiter(first)
+    columns = _header(first, delimiter)
     kind = _kind(columns)
     if kind is None:
         raise LogFormatError(f"{path}: not a backcare episodes.csv or daily.csv")
@@ -212,13 +233,14 @@ def read(path: Path, *, progress: bool = False) -> Log:
 
     rejections = Rejections(SOURCE, str(path))
     records: list[tuple[int, dict[str, str], str]] = []
-    blank = 0
-    for line, fields, raw in csv_records(text, delimiter=delimiter):
+    blank = too_long = 0
+    for line, fields, raw in csv_records(text, delimiter=delimiter, file=str(path)):
         if not any(f.strip() for f in fields):
             blank += 1
             continue
         if len(fields) > len(columns) and any(f.strip() for f in fields[len(columns) :]):
             rejections.add(line, f"{len(fields)} fields but the header has {len(columns)}", raw)
+            too_long += 1
             continue
         fields = fields + [""] * (len(columns) - len(fields))
         records.append((line, dict(zip(columns, fields, strict=False)), raw))
@@ -241,7 +263,7 @@ def read(path: Path, *, progress: bool = False) -> Log:
         provenance=provenance_row(
             path,
             SOURCE,
-            rows_read=len(records),
+            rows_read=len(records) + too_long,
             rows_used=len(table),
             rows_rejected=len(rejections),
             note="; ".join(notes),
@@ -260,6 +282,7 @@ def _episodes(
     for line, rec, raw in records:
         try:
             start, offset = dates.parse(rec["start"])
+            _checked(start)
             end = dates.parse(rec["end"])[0] if rec.get("end", "").strip() else None
             duration = _number(rec.get("duration_h", ""), "duration_h")
             peak = _number(rec["peak_severity_0_10"], "peak_severity_0_10")
@@ -319,7 +342,7 @@ def _daily(
     for line, rec, raw in records:
         try:
             when, _ = dates.parse(rec["date"])
-            day = datetime(when.year, when.month, when.day)
+            day = _checked(datetime(when.year, when.month, when.day))
             values: dict[str, object] = {}
             for column, text in rec.items():
                 target = _ALIASES.get(column, column)

@@ -53,7 +53,8 @@ _KIND_NAMES: Final[Mapping[TagKind, str]] = {
     "exercise": "run|running|jog|jogging|cycling|indoor cycling|bike|biking|swimming|swim|"
     "gym|workout|exercise|sport|sports|fitness|elliptical|rowing|dance|dancing|tennis|"
     "football|soccer|basketball|climbing|bouldering|hiit|cardio|crossfit|aerobics|"
-    "moderately active|highly active|strength training|weights|weight training|"
+    "moderately active|highly active|strength training|traditional strength training|"
+    "functional strength training|weights|weight training|"
     "weightlifting|powerlifting|laufen|joggen|radfahren|fahrrad|schwimmen|"
     "fitnessstudio|correr|bicicleta|ciclismo|nadar|natacion|gimnasio|deporte|ejercicio|"
     "velo|natation|salle de sport|hardlopen|fietsen|zwemmen|sportschool|sporten|"
@@ -88,6 +89,10 @@ _DAY_COLUMN: Final[Mapping[str, str]] = {
     "sitting": "sitting_day",
     "heavy_lifting": "heavy_lifting",
 }
+
+#: Tag categories (lower case) that record no doings: a day with only these is not a day
+#: whose activity tags were filled in.
+_NOT_DOINGS: Final = frozenset({"sleep factors", "food diary factors", "meds/supplements", "scale"})
 
 _APP_PREFIX = re.compile(r"^\s*(\[\d+\]|<[^>]*>)\s*")
 
@@ -180,7 +185,8 @@ def with_tag_days(log: Log, *, tag_map: Mapping[str, str | Sequence[str]] | None
         ``activity_level_0_3`` (and ``heavy_lifting`` where the reader left it missing)
         filled on the days the source logged at least one tag of what the person did: True
         when a tag of that meaning was logged that day, False when other such tags were but
-        not this one, missing on days without any. ``log.parameters["tag_map"]``
+        not this one, missing on days without any; a meaning the person never logged at all
+        stays missing (not tracked, rather than "no" every day). ``log.parameters["tag_map"]``
         records the user's mapping.
 
     Notes
@@ -196,8 +202,11 @@ def with_tag_days(log: Log, *, tag_map: Mapping[str, str | Sequence[str]] | None
     names = tags["tag"].astype(str)
     unique = {n: kinds_of(n, kinds) for n in names.unique()}
     meanings = names.map(unique)
-    # Meds, treatments and symptoms keep the meaning their reader gave them.
+    # Meds, treatments and symptoms keep the meaning their reader gave them; they, and
+    # tags of categories that are not what the person did (sleep and food factors, meds,
+    # Daylio scales), do not show that the diary of doings was kept that day.
     fixed = tags["kind"].isin(["treatment", "back_pain", "leg_pain"]).to_numpy()
+    not_doings = tags["category"].astype(str).str.lower().isin(_NOT_DOINGS).to_numpy()
     rows: dict[str, set[pd.Timestamp]] = {c: set() for c in set(_DAY_COLUMN.values())}
     levels: dict[pd.Timestamp, float] = {}
     for date, tag, meaning, keep in zip(tags["date"], names, meanings, fixed, strict=True):
@@ -213,9 +222,12 @@ def with_tag_days(log: Log, *, tag_map: Mapping[str, str | Sequence[str]] | None
     daily = log.daily.copy()
     # The tag diary was kept on the days with at least one tag of the day's doings (not
     # only a med or a symptom): absence of a tag means something only on those days.
-    tag_days = set(tags.loc[~fixed, "date"].dropna())
+    tag_days = set(tags.loc[~fixed & ~not_doings, "date"].dropna())
     kept = daily["date"].isin(tag_days).to_numpy()
     for column, days in sorted(rows.items()):
+        if not days:
+            # A tag the person never used is not tracked: missing, never "no" every day.
+            continue
         hit = pd.Series(daily["date"].isin(days).to_numpy(), dtype="boolean")
         value = hit.where(pd.Series(kept), pd.NA)
         if column == "heavy_lifting":

@@ -34,7 +34,13 @@ def _stamp(day: pd.Timestamp, hour: int = 0, minute: int = 0) -> str:
     return f"{day:%m/%d/%y} {hour:02d}:{minute:02d}:00"
 
 
-def write_fitbit(log: Log, folder: Path, *, seed: int = 0) -> list[Path]:
+def _utc_stamp(day: pd.Timestamp, hour: int, minute: int, zone: str) -> str:
+    """A local wall-clock time as the UTC stamp Fitbit writes for per-minute data."""
+    local = (day + pd.Timedelta(hours=hour, minutes=minute)).tz_localize(zone)
+    return f"{local.tz_convert('UTC'):%m/%d/%y %H:%M:%S}"
+
+
+def write_fitbit(log: Log, folder: Path, *, seed: int = 0, timezone: str = "UTC") -> list[Path]:
     """Write ``log`` as Fitbit Takeout files in ``folder``.
 
     Parameters
@@ -45,6 +51,9 @@ def write_fitbit(log: Log, folder: Path, *, seed: int = 0) -> list[Path]:
         Created if needed; one file per metric and calendar month is written into it.
     seed
         Random seed for how steps spread over the day.
+    timezone
+        The person's zone: per-minute steps and exercise start times are written in UTC,
+        as Fitbit writes them; daily summaries and sleep logs on local days.
 
     Returns
     -------
@@ -56,7 +65,8 @@ def write_fitbit(log: Log, folder: Path, *, seed: int = 0) -> list[Path]:
     ``sitting_h`` becomes sedentary minutes, ``exercise_min`` very plus moderately active
     minutes, ``steps_count`` per-minute steps (summing to the day's total), ``sleep_h`` a
     sleep log ending that morning, stretching a ``Yoga`` exercise and heavy lifting a
-    ``Weights`` exercise (durations in milliseconds).
+    ``Weights`` exercise (durations in milliseconds). Each day's steps begin and end
+    with a zero minute at 00:00 and 23:59 local time, as Fitbit writes idle minutes.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -95,8 +105,10 @@ def write_fitbit(log: Log, folder: Path, *, seed: int = 0) -> list[Path]:
             weights = rng.random(40) + 0.1
             counts = np.floor(weights / weights.sum() * total).astype(int)
             counts[0] += total - int(counts.sum())
-            for m, c in zip(minutes.tolist(), counts.tolist(), strict=True):
-                add("steps", day, {"dateTime": _stamp(day, m // 60, m % 60), "value": str(c)})
+            pairs = [(0, 0), *zip(minutes.tolist(), counts.tolist(), strict=True), (1439, 0)]
+            for m, c in pairs:
+                stamp = _utc_stamp(day, m // 60, m % 60, timezone)
+                add("steps", day, {"dateTime": stamp, "value": str(c)})
         if not _missing(row["sleep_h"]):
             asleep = round(row["sleep_h"] * 60)
             end = day + pd.Timedelta(hours=6, minutes=30)
@@ -135,7 +147,7 @@ def write_fitbit(log: Log, folder: Path, *, seed: int = 0) -> list[Path]:
                         "activityTypeId": 52001 if name == "Yoga" else 2030,
                         "duration": int(minutes_done * 60_000),
                         "activeDuration": int(minutes_done * 60_000),
-                        "startTime": _stamp(day, 18),
+                        "startTime": _utc_stamp(day, 18, 0, timezone),
                         "lastModified": _stamp(day, 19),
                     },
                 )
@@ -143,5 +155,73 @@ def write_fitbit(log: Log, folder: Path, *, seed: int = 0) -> list[Path]:
     for name, entries in sorted(files.items()):
         path = folder / name
         path.write_text(json.dumps(entries, separators=(",", ":")), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+PROFILE_HEADER: Final = (
+    "id,full_name,first_name,last_name,display_name_setting,display_name,username,"
+    "email_address,date_of_birth,child,country,state,city,timezone,locale,member_since,"
+    "about_me,start_of_week,sleep_tracking,time_display_format,gender,height,weight,"
+    "stride_length_walk,stride_length_run,weight_unit,distance_unit,height_unit,"
+    "water_unit,glucose_unit,swim_unit"
+)
+
+
+def write_fitbit_takeout(
+    log: Log,
+    out: Path,
+    *,
+    timezone: str = "Europe/Berlin",
+    parts: int = 1,
+    top: str = "Fitbit",
+    seed: int = 0,
+) -> list[Path]:
+    """Write ``log`` as a Google Takeout download: ``takeout-...-001.zip`` and further parts.
+
+    Parameters
+    ----------
+    log
+        A simulated log.
+    out
+        The folder the zips are written into (created if needed).
+    timezone
+        The person's zone, written to ``Your Profile/Profile.csv``.
+    parts
+        How many numbered zips the files are dealt over (round robin, as a large Takeout
+        is split); the profile goes into the last part.
+    top
+        ``"Fitbit"`` or ``"Google Health"`` (the newer layout).
+    seed
+        Random seed of :func:`write_fitbit`.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The zips written, in order.
+    """
+    import tempfile
+    import zipfile
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        files = write_fitbit(log, Path(tmp), seed=seed, timezone=timezone)
+        members = [(f"Takeout/{top}/Global Export Data/{f.name}", f.read_bytes()) for f in files]
+    values = dict.fromkeys(PROFILE_HEADER.split(","), "")
+    values.update(
+        id="ABC123", full_name="Sam Sample", display_name="Sam", date_of_birth="1990-01-01",
+        country="DE", timezone=timezone, locale="en_US", member_since="2020-01-01",
+    )  # fmt: skip
+    profile = f"{PROFILE_HEADER}\n{','.join(values.values())}\n"
+    written = []
+    for part in range(parts):
+        path = out / f"takeout-20250401T101010Z-{part + 1:03d}.zip"
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for name, data in members[part::parts]:
+                zf.writestr(name, data)
+            if part == parts - 1:
+                zf.writestr(f"Takeout/{top}/Your Profile/Profile.csv", profile)
+            zf.writestr("Takeout/archive_browser.html", "<html></html>")
         written.append(path)
     return written

@@ -57,8 +57,9 @@ def write_google_fit(log: Log, path: Path) -> Path:
     Notes
     -----
     ``exercise_min`` becomes Heart Minutes (Move Minutes are 30 more: any movement
-    counts), ``sitting_h`` inactive duration, ``steps_count`` the step count, stretching a
-    yoga duration and heavy lifting 45 min of strength training.
+    counts), ``steps_count`` the step count, stretching a yoga duration and heavy lifting
+    45 min of strength training. Inactive duration is sitting plus sleep (8 h when sleep is
+    missing), at most 24 h, as a phone sees it: the reader does not take it for sitting.
     """
     rows = {pd.Timestamp(r["date"]): r for r in log.daily.to_dict("records")}
     span = pd.date_range(min(rows), max(rows), freq="D")
@@ -87,10 +88,17 @@ def write_google_fit(log: Log, path: Path) -> Path:
                     num(exercise, 1.5),
                     num(exercise),
                     num(row["steps_count"]),
-                    num(row["sitting_h"], 3_600_000),
+                    num(_inactive_h(row["sitting_h"], row["sleep_h"]), 3_600_000),
                     "3600000",
                     num(stretch, 60_000) if not _missing(stretch) and stretch > 0 else "",
                     "2700000" if not _missing(lifting) and bool(lifting) else "",
                 ]
             )
     return path
+
+
+def _inactive_h(sitting_h: Any, sleep_h: Any) -> Any:
+    """Hours a phone sees no movement: sitting and sleep, at most a day."""
+    if _missing(sitting_h):
+        return sitting_h
+    return min(24.0, float(sitting_h) + (8.0 if _missing(sleep_h) else float(sleep_h)))
