@@ -85,7 +85,7 @@ def test_one_users_log_by_hand(tmp_path: Path) -> None:
         15: "Symptom that is not lower back pain",
     }
     assert log.not_analysed["raw"].iloc[1] == "a1,,,,2021-05-06,16,Weather,temperature_min,40"
-    assert "3 not analysed (Symptom that is not lower back pain 2, Weather 1)" in prov["note"]
+    assert "not analysed: 3 (Symptom that is not lower back pain 2, Weather 1)" in prov["note"]
     assert "other users' rows are not part of this log" in prov["note"]
 
 
