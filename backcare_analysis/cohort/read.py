@@ -187,8 +187,9 @@ def read_cohort(
     Raises
     ------
     LogFormatError
-        When ``source`` is neither a Flaredown file nor a folder, a chosen person is not in
-        it, or two people's ids in a folder differ only in case.
+        When ``source`` does not exist, a chosen person is not in it, or two people's ids
+        in a folder differ only in case. (A single file that is not a Flaredown research
+        file is one person's export: a cohort of one, named by the file's stem.)
     """
     if not isinstance(source, (str, Path)):
         return _read_files([Path(p) for p in source], people, progress, read_options)
@@ -196,12 +197,8 @@ def read_cohort(
     if not path.exists():
         raise LogFormatError(f"{path}: no such file or folder; check the path")
     if path.is_file():
-        if not is_flaredown(read_head(path)):
-            raise LogFormatError(
-                f"{path}: a cohort file must be a Flaredown research CSV (user_id, "
-                "checkin_date, trackable_type, trackable_name, trackable_value); for other "
-                "apps pass a folder with one subfolder per person"
-            )
+        if not is_flaredown(read_head(path)):  # one person's export: a cohort of one
+            return _read_files([path], people, progress, read_options)
         logs, n_people = read_flaredown_cohort(
             path, people=people, progress=progress, **read_options
         )
