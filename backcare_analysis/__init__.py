@@ -43,6 +43,14 @@ _EXPORTS: dict[str, str] = {
     "recurrence": "stats.recurrence",
     "self_experiment_schedule": "stats.experiments",
     "analyse_self_experiment": "stats.experiments",
+    "Cohort": "cohort",
+    "read_cohort": "cohort",
+    "cohort_advice": "cohort",
+    "pool_advice": "cohort",
+    "shrink_advice": "cohort",
+    "plot_pooled": "outputs.plots",
+    "plot_personal_effects": "outputs.plots",
+    "plot_tested_counts": "outputs.plots",
     "plan_experiment": "stats.experiments",
     "analyse_experiment": "stats.plan_analysis",
     "write_plan": "outputs.plan",
@@ -60,6 +68,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "AnalysisError",
+    "Cohort",
     "Log",
     "LogFormatError",
     "__version__",
@@ -68,6 +77,7 @@ __all__ = [
     "build_report",
     "case_crossover",
     "check_advice",
+    "cohort_advice",
     "combine_logs",
     "compare_treatments",
     "daily_pain_effects",
@@ -81,13 +91,18 @@ __all__ = [
     "plot_episode_durations",
     "plot_monthly_onsets",
     "plot_onset_hours",
+    "plot_personal_effects",
+    "plot_pooled",
     "plot_rate_ratios",
     "plot_scorecard",
     "plot_severity_duration",
+    "plot_tested_counts",
     "plot_time_to_next",
     "plot_timeline",
+    "pool_advice",
     "posterior_benefit",
     "published_priors",
+    "read_cohort",
     "read_log",
     "read_plan",
     "recurrence",
@@ -96,6 +111,7 @@ __all__ = [
     "scorecard_table",
     "self_experiment_schedule",
     "shown",
+    "shrink_advice",
     "simulate_person",
     "summarize",
     "trigger_correlations",
@@ -107,6 +123,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .advice import check_advice
+    from .cohort import Cohort, cohort_advice, pool_advice, read_cohort, shrink_advice
     from .outputs.notebook import scorecard_table, shown
     from .outputs.plan import read_plan, write_plan
     from .outputs.plots import (
@@ -115,9 +132,12 @@ if TYPE_CHECKING:
         plot_episode_durations,
         plot_monthly_onsets,
         plot_onset_hours,
+        plot_personal_effects,
+        plot_pooled,
         plot_rate_ratios,
         plot_scorecard,
         plot_severity_duration,
+        plot_tested_counts,
         plot_time_to_next,
         plot_timeline,
     )

@@ -13,7 +13,6 @@ from backcare_analysis import LogFormatError, read_log
 from backcare_analysis.readers import bearable, daylio, flaredown, spreadsheet
 from backcare_analysis.readers._common import read_head
 from backcare_analysis.readers._tracker_common import (
-    NOT_ANALYSED,
     episodes_with_ticks,
     is_lower_back,
     ratings_frame,
@@ -76,11 +75,17 @@ def test_one_users_log_by_hand(tmp_path: Path) -> None:
     assert daily["heavy_lifting"].tolist() == [False, True, False, False, False, False]
     assert daily["symptoms_logged"].all()
     prov = log.provenance.iloc[0]
-    assert (prov["rows_read"], prov["rows_used"], prov["rows_rejected"]) == (11, 8, 3)
-    assert set(log.rejected["reason"]) == {
-        NOT_ANALYSED + "Symptom that is not lower back pain",
-        NOT_ANALYSED + "Weather",
+    # Fine rows of other symptoms and the weather are not analysed, not rejected (issue 14).
+    counts = ("rows_read", "rows_used", "rows_not_analysed", "rows_rejected")
+    assert tuple(prov[c] for c in counts) == (11, 8, 3, 0)
+    assert log.rejected.empty
+    assert log.not_analysed.set_index("line")["reason"].to_dict() == {
+        12: "Symptom that is not lower back pain",
+        13: "Weather",
+        15: "Symptom that is not lower back pain",
     }
+    assert log.not_analysed["raw"].iloc[1] == "a1,,,,2021-05-06,16,Weather,temperature_min,40"
+    assert "not analysed: 3 (Symptom that is not lower back pain 2, Weather 1)" in prov["note"]
     assert "other users' rows are not part of this log" in prov["note"]
 
 
@@ -91,11 +96,13 @@ def test_every_user_in_one_pass_matches_reading_each(tmp_path: Path) -> None:
     assert sum(int(log.provenance["rows_read"].iloc[0]) for log in logs.values()) == 16
     for user, log in logs.items():
         prov = log.provenance.iloc[0]
-        assert prov["rows_used"] + prov["rows_rejected"] == prov["rows_read"]
+        parts = prov["rows_used"] + prov["rows_not_analysed"] + prov["rows_rejected"]
+        assert parts == prov["rows_read"]
         alone = flaredown.read(path, user_id=user)
         pd.testing.assert_frame_equal(log.daily, alone.daily)
         pd.testing.assert_frame_equal(log.episodes, alone.episodes)
         pd.testing.assert_frame_equal(log.rejected, alone.rejected)
+        pd.testing.assert_frame_equal(log.not_analysed, alone.not_analysed)
     b2 = logs["b2"]
     assert b2.rejected.set_index("line")["reason"].to_dict() == {
         14: "duplicate of line 3",
@@ -171,6 +178,7 @@ def test_bad_rows_truncation_and_a_single_user_file(tmp_path: Path) -> None:
     assert log.daily["date"].dt.day.tolist() == [1, 3, 4, 5]  # row 4 had no user_id: its own
     prov = log.provenance.iloc[0]
     assert (prov["rows_read"], prov["rows_used"], prov["rows_rejected"]) == (6, 2, 4)
+    assert prov["rows_not_analysed"] == 0
     assert "1 blank row(s) skipped" in prov["note"]
 
 
@@ -238,6 +246,30 @@ def test_all_users_at_once_follows_the_shared_episode_rule(
         ]
         expected = episodes_with_ticks(ratings_frame(rows), threshold_0_10=threshold, gap_h=gap_h)
         pd.testing.assert_frame_equal(log.episodes, expected)
+
+
+def test_header_only_file_ending_in_a_quote_is_a_format_error(tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER.rstrip("\n") + ',"')
+    with pytest.raises(LogFormatError, match=r"header\) ends inside a quoted field"):
+        flaredown.read_flaredown_users(path)
+
+
+def test_implausible_dates_are_rejected_rows(tmp_path: Path) -> None:
+    text = HEADER + (
+        "u,,,,2021-01-01,1,Symptom,lower back pain,3\n"
+        "u,,,,1899-12-31,1,Symptom,lower back pain,3\n"
+        "u,,,,9999-01-01,1,Symptom,lower back pain,2\n"
+        "u,,,,2021-01-02,1,Condition,asthma,2\n"
+    )
+    log = read_log(write(tmp_path, text))
+    reasons = log.rejected.set_index("line")["reason"].to_dict()
+    assert sorted(reasons) == [3, 4]
+    assert reasons[3].startswith("date 1899-12-31 is before 1980-01-01")
+    assert reasons[4] == "date 9999-01-01 is in the future: check the year"
+    assert log.daily["date"].dt.strftime("%Y-%m-%d").tolist() == ["2021-01-01", "2021-01-02"]
+    prov = log.provenance.iloc[0]
+    counts = ("rows_read", "rows_used", "rows_not_analysed", "rows_rejected")
+    assert tuple(prov[c] for c in counts) == (4, 1, 1, 2)
 
 
 # --- detection across formats -------------------------------------------------------------

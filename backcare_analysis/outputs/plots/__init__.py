@@ -5,6 +5,7 @@ differ as well as colours so that plots survive greyscale printing. Nothing here
 ``show`` or ``savefig``.
 """
 
+from .cohort import plot_personal_effects, plot_pooled, plot_tested_counts
 from .patterns import (
     plot_calendar,
     plot_monthly_onsets,
@@ -21,9 +22,12 @@ __all__ = [
     "plot_episode_durations",
     "plot_monthly_onsets",
     "plot_onset_hours",
+    "plot_personal_effects",
+    "plot_pooled",
     "plot_rate_ratios",
     "plot_scorecard",
     "plot_severity_duration",
+    "plot_tested_counts",
     "plot_time_to_next",
     "plot_timeline",
 ]

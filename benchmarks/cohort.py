@@ -1,0 +1,105 @@
+"""Benchmark: a Flaredown-scale cohort file to the pooled table (issue 15).
+
+Writes (once) a simulated research-style file under benchmarks/out/ (about 8 million rows,
+17,000 people, 600 of whom log back pain), then times, with peak memory and the load
+average (the machine is shared):
+
+1. the baseline: ``pandas.read_csv`` of the same file (in a child process, its own peak);
+2. ``read_cohort`` (one streaming pass, progress bar), ``cohort_advice(engine="local")``
+   and ``pool_advice``: from the file to the pooled table;
+3. ``cohort_advice(engine="dask")`` on a two-worker LocalCluster, checked equal to (2).
+
+    PYTHONPATH=. python benchmarks/cohort.py [--rows-millions 8] [--no-dask]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from backcare_analysis.cohort import cohort_advice, pool_advice, read_cohort
+from backcare_analysis.synthetic.cohort import CohortSetting, write_flaredown_cohort
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def _peak_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows-millions", type=float, default=8.0)
+    parser.add_argument("--people", type=int, default=17_000)
+    parser.add_argument("--back", type=int, default=600)
+    parser.add_argument("--no-dask", action="store_true")
+    args = parser.parse_args()
+    back_rows = args.back * 570  # about 325 check-in days, 1.75 rows a day
+    other = args.people - args.back
+    other_rows = max(1, int((args.rows_millions * 1e6 - back_rows) / other))
+    setting = CohortSetting(n_back=args.back, n_other=other, days=(250, 400), other_rows=other_rows)
+    path = OUT / f"flaredown-{args.rows_millions:g}M.csv"
+    if not path.exists():
+        start = time.perf_counter()
+        write_flaredown_cohort(path, setting, seed=2026)
+        print(f"wrote {path} in {time.perf_counter() - start:.0f} s")
+    size_mb = path.stat().st_size / 1e6
+    print(f"file: {path.name}, {size_mb:.0f} MB; load average {os.getloadavg()}")
+
+    code = (
+        "import time, resource, pandas as pd; t = time.perf_counter(); "
+        f"f = pd.read_csv({str(path)!r}); "
+        "print(len(f), f['user_id'].nunique(), time.perf_counter() - t, "
+        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    n_rows, n_people, baseline_s, baseline_mb = done.stdout.split()
+    baseline = float(baseline_s)
+    print(
+        f"baseline pandas.read_csv: {baseline:.1f} s, peak {float(baseline_mb):.0f} MB "
+        f"({int(n_rows):,} rows, {int(n_people):,} people); load average {os.getloadavg()}"
+    )
+
+    start = time.perf_counter()
+    cohort = read_cohort(path, progress=True)
+    read_s = time.perf_counter() - start
+    print(f"read_cohort: {read_s:.1f} s, {len(cohort)} people selected of {cohort.n_in_source:,}")
+    per_person = cohort_advice(cohort, engine="local", progress=True)
+    local_s = time.perf_counter() - start - read_s
+    pooled = pool_advice(per_person)
+    total = time.perf_counter() - start
+    print(
+        f"local engine: scorecards {local_s:.1f} s; file to pooled table {total:.1f} s "
+        f"({total / baseline:.1f} x pandas.read_csv); peak memory: this process "
+        f"{_peak_mb():.0f} MB, largest worker {_peak_mb(resource.RUSAGE_CHILDREN):.0f} MB; "
+        f"load average {os.getloadavg()}"
+    )
+    print(pooled[["claim", "n_people", "pooled_ratio", "ci_low", "ci_high", "tau"]].to_string())
+    if args.no_dask:
+        return
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+    ):
+        start = time.perf_counter()
+        on_dask = cohort_advice(cohort, engine="dask", client=client, progress=True)
+        dask_s = time.perf_counter() - start
+    same = on_dask.equals(per_person)
+    print(
+        f"dask engine (2-worker LocalCluster): scorecards {dask_s:.1f} s (local {local_s:.1f} s); "
+        f"same per-person table as local: {same}; load average {os.getloadavg()}"
+    )
+    pd.testing.assert_frame_equal(on_dask, per_person)
+
+
+if __name__ == "__main__":
+    main()
