@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parents[1] / "backcare_analysis"
 
 #: Layer of each top-level module or subpackage of backcare_analysis.
@@ -26,6 +28,9 @@ LAYER_OF: dict[str, str] = {
     "outputs": "outputs",
     "synthetic": "synthetic",
     "cli": "cli",
+    "cli_common": "cli",
+    "cli_cohort": "cli",
+    "cli_plan": "cli",
     "__init__": "api",
 }
 
@@ -132,3 +137,9 @@ def test_the_check_catches_a_reader_importing_stats(tmp_path: Path) -> None:
     assert len(problems) == 2
     assert "readers imports stats" in problems[0] or "readers imports stats" in problems[1]
     assert any("readers imports outputs" in p for p in problems)
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: p.name)
+def test_no_module_is_far_over_the_size_guideline(path: Path) -> None:
+    lines = path.read_text(encoding="utf-8").count("\n")
+    assert lines <= 450, f"{path.relative_to(PACKAGE.parent)} has {lines} lines; split it"

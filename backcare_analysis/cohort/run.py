@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..advice import CLAIMS, check_advice
+from ..advice import check_advice
+from ..claims import CLAIMS
 from ..schema import Log
 from .read import Cohort
 
