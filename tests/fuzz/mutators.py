@@ -117,8 +117,15 @@ def insert_nul(data: bytes, rng: random.Random) -> bytes:
 
 
 def utf16(data: bytes, rng: random.Random) -> bytes:
+    """UTF-16 without a byte order mark (little or big endian)."""
     text, _ = _text(data)
-    return text.encode(rng.choice(("utf-16", "utf-16-le", "utf-16-be")))
+    return text.encode(rng.choice(("utf-16-le", "utf-16-be")))
+
+
+def utf16_bom(data: bytes, rng: random.Random) -> bytes:
+    """UTF-16 with a byte order mark, as Excel's "Unicode text" writes it."""
+    text, _ = _text(data)
+    return text.encode("utf-16")
 
 
 def cp1252(data: bytes, rng: random.Random) -> bytes:
@@ -150,7 +157,8 @@ def mixed_line_endings(data: bytes, rng: random.Random) -> bytes:
 
 GENERIC: Final[dict[str, Mutation]] = {
     f.__name__: f
-    for f in (truncate, truncate_head, byte_flip, delete_chunk, insert_nul, utf16, cp1252,
+    for f in (truncate, truncate_head, byte_flip, delete_chunk, insert_nul, utf16, utf16_bom,
+              cp1252,
               invalid_utf8, crlf, cr_only, mixed_line_endings)
 }
 

@@ -240,6 +240,8 @@ def _patch_headers(data: bytes, offset: int, fmt: str, edit: Any) -> bytes:
     for sig, base in ((b"PK\x03\x04", 0), (b"PK\x01\x02", 2)):
         for m in re.finditer(re.escape(sig), data):
             at = m.start() + offset + base
+            if at + struct.calcsize(fmt) > len(out):
+                continue
             (value,) = struct.unpack_from(fmt, out, at)
             struct.pack_into(fmt, out, at, edit(value))
     return bytes(out)
@@ -289,7 +291,7 @@ def zip_crc(data: bytes, rng: random.Random) -> bytes:
 
 
 def zip_size_lie(data: bytes, rng: random.Random) -> bytes:
-    return _patch_headers(data, 22, "<I", lambda size: size * 1000 + 1)
+    return _patch_headers(data, 22, "<I", lambda size: (size * 1000 + 1) & 0xFFFFFFFF)
 
 
 def _inner(xml_mutation: Mutation) -> Mutation:
