@@ -33,9 +33,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     n = _n_cases(metafunc.config)
     # The families are fixed per format, so cases can be listed before the corpus exists.
     all_cases = [
-        c
-        for name, family in FORMATS.items()
-        for c in cases(Base(name, family, Path(name)), n)
+        c for name, family in FORMATS.items() for c in cases(Base(name, family, Path(name)), n)
     ]
     metafunc.parametrize("case", all_cases, ids=[c.id for c in all_cases])
 

@@ -31,12 +31,13 @@ import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from fuzz import PROBLEMS, Base, Case, Outcome, build_corpus, cases, run_case  # noqa: E402
+from fuzz import LONG_FORMATS, PROBLEMS, Base, Case, Outcome, build_corpus, cases, run_case  # noqa: E402
 
 _BASES: dict[str, Base] = {}
 _WORK = Path()
@@ -63,7 +64,9 @@ def cause(outcome: Outcome) -> str:
 
 
 def reader(fmt: str) -> str:
-    return fmt.split("_")[0] if fmt.startswith(("spreadsheet", "apple", "fitbit", "bearable")) else fmt
+    return (
+        fmt.split("_")[0] if fmt.startswith(("spreadsheet", "apple", "fitbit", "bearable")) else fmt
+    )
 
 
 def table(outcomes: list[Outcome]) -> str:
@@ -76,7 +79,8 @@ def table(outcomes: list[Outcome]) -> str:
         mine = [o for o in outcomes if o.case.format == fmt]
         counts = Counter(p for o in mine for p in o.problems)
         lines.append(
-            f"| {fmt} | {len(mine)} | " + " | ".join(str(counts[p]) for p in PROBLEMS)
+            f"| {fmt} | {len(mine)} | "
+            + " | ".join(str(counts[p]) for p in PROBLEMS)
             + f" | {sum(o.refused for o in mine)} | {sum(o.ok for o in mine)} |"
         )
     return "\n".join(lines)
@@ -104,6 +108,41 @@ def causes(outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
+COLUMNS = ["format", "mutation", "seed", "problems", "refused", "error", "detail", "seconds",
+           "memory_mb"]  # fmt: skip
+
+
+def _outcomes_writer(folder: Path | None) -> Any:
+    """A csv writer of ``folder/outcomes.csv`` (written as cases finish), or None."""
+    if folder is None:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    fh = (folder / "outcomes.csv").open("w", newline="", buffering=1)
+    writer = csv.writer(fh)
+    writer.writerow(COLUMNS)
+    return writer
+
+
+def _record(o: Outcome, outcomes: list[Outcome], writer: Any, total: int) -> None:
+    outcomes.append(o)
+    if writer is not None:
+        writer.writerow(
+            [
+                o.case.format,
+                o.case.mutation,
+                o.case.seed,
+                ";".join(o.problems),
+                o.refused,
+                o.error,
+                o.detail,
+                f"{o.seconds:.3f}",
+                f"{o.memory_mb:.0f}",
+            ]
+        )
+    if len(outcomes) % 100 == 0:
+        print(f"{len(outcomes)}/{total} cases ({o.case.format})", file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=300, help="cases per format")
@@ -112,33 +151,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="time bound per case")
     parser.add_argument("--out", type=Path, default=None, help="folder for outcomes.csv")
     parser.add_argument("--no-long", action="store_true", help="skip the full bundled samples")
+    parser.add_argument(
+        "--long-cases", type=int, default=60, help="cases per full bundled sample (slow to read)"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="fuzz-") as tmp:
         work = Path(tmp)
         bases = build_corpus(work / "corpus", long=not args.no_long)
         wanted = [f for f in args.formats.split(",") if f] or list(bases)
-        todo = [c for f in wanted for c in cases(bases[f], args.cases)]
+        todo = [
+            c
+            for f in wanted
+            for c in cases(bases[f], args.long_cases if f in LONG_FORMATS else args.cases)
+        ]
         start = time.perf_counter()
+        outcomes: list[Outcome] = []
+        out = _outcomes_writer(args.out)
         if args.processes > 1:
-            with ProcessPoolExecutor(args.processes, initializer=_init, initargs=(bases, work)) as ex:
-                outcomes = list(ex.map(_run, todo, chunksize=8))
+            with ProcessPoolExecutor(
+                args.processes, initializer=_init, initargs=(bases, work)
+            ) as ex:
+                for o in ex.map(_run, todo, chunksize=4):
+                    _record(o, outcomes, out, len(todo))
         else:
             _init(bases, work)
-            outcomes = [_run(c) for c in todo]
+            for c in todo:
+                _record(_run(c), outcomes, out, len(todo))
         elapsed = time.perf_counter() - start
     print(f"## Mutation fuzz of the readers: {len(outcomes)} cases in {elapsed:.0f} s\n")
     print(table(outcomes))
     print("\n## Distinct failing causes (one example each)")
     print(causes(outcomes))
-    if args.out is not None:
-        args.out.mkdir(parents=True, exist_ok=True)
-        with (args.out / "outcomes.csv").open("w", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(["format", "mutation", "seed", "problems", "refused", "error", "detail",
-                        "seconds", "memory_mb"])
-            for o in outcomes:
-                w.writerow([o.case.format, o.case.mutation, o.case.seed, ";".join(o.problems),
-                            o.refused, o.error, o.detail, f"{o.seconds:.3f}", f"{o.memory_mb:.0f}"])
     return 0
 
 

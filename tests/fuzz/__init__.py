@@ -9,5 +9,14 @@ hundred cases, CI) and ``validation/fuzz_readers.py`` (the long run).
 from .corpus import FORMATS, LONG_FORMATS, Base, build_corpus
 from .oracle import PROBLEMS, Case, Outcome, cases, run_case
 
-__all__ = ["FORMATS", "LONG_FORMATS", "PROBLEMS", "Base", "Case", "Outcome", "build_corpus",
-           "cases", "run_case"]
+__all__ = [
+    "FORMATS",
+    "LONG_FORMATS",
+    "PROBLEMS",
+    "Base",
+    "Case",
+    "Outcome",
+    "build_corpus",
+    "cases",
+    "run_case",
+]

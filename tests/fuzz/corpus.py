@@ -88,7 +88,7 @@ def _daylio(log: Log, path: Path) -> Path:
         level = r["pain_max_0_10"]
         scales = "" if pd.isna(level) else f"pain: {round(float(level))}"
         rows.append(
-            f'{day:%Y-%m-%d},{day.day} {day:%B},{day:%A},20:{day.day:02d},good,'
+            f"{day:%Y-%m-%d},{day.day} {day:%B},{day:%A},20:{day.day:02d},good,"
             f'"{" | ".join(acts)}","{scales}","","note {day.day}"\n'
         )
     header = "full_date,date,weekday,time,mood,activities,scales,note_title,note\n"

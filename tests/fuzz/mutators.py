@@ -7,10 +7,8 @@ mutations (truncations, byte flips, encodings, line endings) apply to every text
 
 from __future__ import annotations
 
-import io
 import random
 import re
-import zipfile
 from collections.abc import Callable
 from typing import Final
 
@@ -133,7 +131,9 @@ def cp1252(data: bytes, rng: random.Random) -> bytes:
     text, _ = _text(data)
     lines = _lines(text)
     i = _data_index(lines, rng)
-    lines[i] = lines[i].replace("o", "ö", 1).replace("e", "é", 1) + ("ü" if rng.random() < 0.5 else "")
+    lines[i] = lines[i].replace("o", "ö", 1).replace("e", "é", 1) + (
+        "ü" if rng.random() < 0.5 else ""
+    )
     return "\n".join(lines).encode("cp1252", errors="replace")
 
 
@@ -157,9 +157,20 @@ def mixed_line_endings(data: bytes, rng: random.Random) -> bytes:
 
 GENERIC: Final[dict[str, Mutation]] = {
     f.__name__: f
-    for f in (truncate, truncate_head, byte_flip, delete_chunk, insert_nul, utf16, utf16_bom,
-              cp1252,
-              invalid_utf8, crlf, cr_only, mixed_line_endings)
+    for f in (
+        truncate,
+        truncate_head,
+        byte_flip,
+        delete_chunk,
+        insert_nul,
+        utf16,
+        utf16_bom,
+        cp1252,
+        invalid_utf8,
+        crlf,
+        cr_only,
+        mixed_line_endings,
+    )
 }
 
 
@@ -277,8 +288,20 @@ CSV: Final[dict[str, Mutation]] = {
     **GENERIC,
     **{
         f.__name__: f
-        for f in (drop_line, duplicate_line, blank_lines, drop_field, extra_field, empty_field,
-                  unbalanced_quote, huge_field, header_only, header_drop_column, header_rename,
-                  odd_number, odd_date)
+        for f in (
+            drop_line,
+            duplicate_line,
+            blank_lines,
+            drop_field,
+            extra_field,
+            empty_field,
+            unbalanced_quote,
+            huge_field,
+            header_only,
+            header_drop_column,
+            header_rename,
+            odd_number,
+            odd_date,
+        )
     },
 }

@@ -18,7 +18,7 @@ import signal
 import time
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -53,9 +53,7 @@ LOSSLESS: Final[dict[str, frozenset[str]]] = {
     "json": frozenset({"crlf", "cr_only", "mixed_line_endings"}),
     "folder": frozenset({"crlf", "cr_only", "mixed_line_endings"}),
     "xml": frozenset({"crlf", "cr_only", "mixed_line_endings"}),
-    "zip": frozenset(
-        {"zip_stored", "inner_crlf", "inner_cr_only", "inner_mixed_line_endings"}
-    ),
+    "zip": frozenset({"zip_stored", "inner_crlf", "inner_cr_only", "inner_mixed_line_endings"}),
 }
 #: Words of a fix: a refusal must say what to do, not only pass a library's message on.
 _FIX_WORDS: Final = re.compile(
@@ -170,7 +168,8 @@ def _csv_records(raw: bytes) -> int | None:
     delimiter = max((",", ";", "\t"), key=header.count)
     try:
         records = [
-            r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+            r
+            for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
             if any(f.strip() for f in r)
         ]
     except csv.Error:
@@ -236,8 +235,13 @@ def check_log(log: Log, family: str, mutated: Path) -> list[tuple[str, str]]:
     if bool((parts != prov["rows_read"]).any()):
         found.append(("count mismatch", "used + not analysed + rejected != read"))
     if int(prov["rows_rejected"].sum()) != len(log.rejected):
-        found.append(("count mismatch", f"rows_rejected {int(prov['rows_rejected'].sum())} "
-                      f"but {len(log.rejected)} rows in log.rejected"))
+        found.append(
+            (
+                "count mismatch",
+                f"rows_rejected {int(prov['rows_rejected'].sum())} "
+                f"but {len(log.rejected)} rows in log.rejected",
+            )
+        )
     if int(prov["rows_not_analysed"].fillna(0).sum()) != len(log.not_analysed):
         found.append(("count mismatch", "rows_not_analysed differs from log.not_analysed"))
     for column, (low, high) in DAILY_RANGES.items():
@@ -254,8 +258,12 @@ def check_log(log: Log, family: str, mutated: Path) -> list[tuple[str, str]]:
     duration = pd.to_numeric(log.episodes["duration_h"], errors="coerce").astype("float64")
     if bool(((duration < 0) | (duration == math.inf)).any()):
         found.append(("bad value accepted", "episode duration_h negative or infinite"))
-    for table, column in (("daily", "date"), ("episodes", "start_local"),
-                          ("episodes", "end_local"), ("tags", "date")):
+    for table, column in (
+        ("daily", "date"),
+        ("episodes", "start_local"),
+        ("episodes", "end_local"),
+        ("tags", "date"),
+    ):
         n = _out_of_days(getattr(log, table)[column])
         if n:
             found.append(("odd year accepted", f"{n} {table}.{column} outside 1980..today+2"))
@@ -268,8 +276,11 @@ def check_log(log: Log, family: str, mutated: Path) -> list[tuple[str, str]]:
         accounted = sum(_accounted(r) for _, r in rows.iterrows())
         if accounted < physical:
             found.append(("silent loss", f"{physical} records in the file, {accounted} accounted"))
-    elif physical and not len(prov[prov["file"].astype(str).str.startswith(str(mutated))]) \
-            and family != "folder":
+    elif (
+        physical
+        and not len(prov[prov["file"].astype(str).str.startswith(str(mutated))])
+        and family != "folder"
+    ):
         found.append(("silent loss", "the file has no provenance row"))
     return found
 
@@ -307,10 +318,8 @@ def _status_kb(key: str) -> int | None:
 
 
 def _reset_peak() -> None:
-    try:
+    with suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM (Linux)
-    except OSError:
-        pass
 
 
 def raw_library_error(message: str, path: Path, mutated: Path) -> bool:
@@ -343,7 +352,9 @@ def run_case(base: Base, case: Case, workdir: Path, *, seconds: float = SECONDS)
         if case.mutation in LOSSLESS[base.family]:
             found.append(("wrongly refused", outcome.error))
     except ValueError as exc:
-        outcome.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"
+        outcome.error = (
+            f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"
+        )
         kind = "count mismatch" if "row accounting" in str(exc) else "uncaught"
         found.append((kind, outcome.error))
     except Exception as exc:

@@ -109,9 +109,19 @@ JSON: Final[dict[str, Mutation]] = {
     **GENERIC,
     **{
         f.__name__: f
-        for f in (json_deep_nesting, json_deep_top, json_huge_int, json_odd_number,
-                  json_odd_date, json_drop_key, json_wrong_type, json_top_object,
-                  json_empty_list, json_duplicate_entries, json_huge_string)
+        for f in (
+            json_deep_nesting,
+            json_deep_top,
+            json_huge_int,
+            json_odd_number,
+            json_odd_date,
+            json_drop_key,
+            json_wrong_type,
+            json_top_object,
+            json_empty_list,
+            json_duplicate_entries,
+            json_huge_string,
+        )
     },
 }
 
@@ -164,8 +174,9 @@ def xml_entity_expansion(data: bytes, rng: random.Random) -> bytes:
     )
     body = data.split(b"<HealthData", 1)[-1]
     head = b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE HealthData [' + lol + b"]>\n"
-    return head + _edit_record(b"<HealthData" + body, rng, rb'sourceName="[^"]*"',
-                               b'sourceName="&l9;"')
+    return head + _edit_record(
+        b"<HealthData" + body, rng, rb'sourceName="[^"]*"', b'sourceName="&l9;"'
+    )
 
 
 def xml_odd_value(data: bytes, rng: random.Random) -> bytes:
@@ -212,9 +223,20 @@ XML: Final[dict[str, Mutation]] = {
     **GENERIC,
     **{
         f.__name__: f
-        for f in (xml_undefined_entity, xml_deep_nesting, xml_huge_tag, xml_entity_expansion,
-                  xml_odd_value, xml_odd_date, xml_drop_attribute, xml_duplicate_record,
-                  xml_drop_record, xml_unclosed_tag, xml_no_root_close, xml_control_char)
+        for f in (
+            xml_undefined_entity,
+            xml_deep_nesting,
+            xml_huge_tag,
+            xml_entity_expansion,
+            xml_odd_value,
+            xml_odd_date,
+            xml_drop_attribute,
+            xml_duplicate_record,
+            xml_drop_record,
+            xml_unclosed_tag,
+            xml_no_root_close,
+            xml_control_char,
+        )
     },
 }
 
@@ -268,7 +290,9 @@ def zip_empty(data: bytes, rng: random.Random) -> bytes:
 
 
 def zip_wrong_member(data: bytes, rng: random.Random) -> bytes:
-    return _zip([(f"apple_health_export/notes{i}.txt", p) for i, (_, p) in enumerate(_members(data))])
+    return _zip(
+        [(f"apple_health_export/notes{i}.txt", p) for i, (_, p) in enumerate(_members(data))]
+    )
 
 
 def zip_two_exports(data: bytes, rng: random.Random) -> bytes:
@@ -309,9 +333,19 @@ ZIP: Final[dict[str, Mutation]] = {
     "byte_flip": GENERIC["byte_flip"],
     **{
         f.__name__: f
-        for f in (zip_deflate64, zip_encrypted, zip_bzip2, zip_nested, zip_empty,
-                  zip_wrong_member, zip_two_exports, zip_stored, zip_truncate_member, zip_crc,
-                  zip_size_lie)
+        for f in (
+            zip_deflate64,
+            zip_encrypted,
+            zip_bzip2,
+            zip_nested,
+            zip_empty,
+            zip_wrong_member,
+            zip_two_exports,
+            zip_stored,
+            zip_truncate_member,
+            zip_crc,
+            zip_size_lie,
+        )
     },
     **{f"inner_{name}": _inner(f) for name, f in XML.items()},
 }
