@@ -63,7 +63,9 @@ def _data_index(lines: list[str], rng: random.Random) -> int:
 
 def _split_fields(line: str) -> list[str]:
     """Split a CSV line on commas outside double quotes (enough for the base inputs)."""
-    fields, current, quoted = [], [], False
+    fields: list[str] = []
+    current: list[str] = []
+    quoted = False
     for ch in line:
         if ch == '"':
             quoted = not quoted
@@ -76,7 +78,7 @@ def _split_fields(line: str) -> list[str]:
     return fields
 
 
-def _edit_field(text: str, rng: random.Random, edit: Callable[[list[str], int], None]) -> str:
+def _edit_field(text: str, rng: random.Random, edit: Callable[[list[str], int], object]) -> str:
     lines = _lines(text)
     i = _data_index(lines, rng)
     fields = _split_fields(lines[i])
