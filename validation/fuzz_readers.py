@@ -41,16 +41,35 @@ from fuzz import LONG_FORMATS, PROBLEMS, Base, Case, Outcome, build_corpus, case
 
 _BASES: dict[str, Base] = {}
 _WORK = Path()
+_SECONDS = [10.0]
 
 
-def _init(bases: dict[str, Base], work: Path) -> None:
+def _init(bases: dict[str, Base], work: Path, seconds: float) -> None:
     _BASES.update(bases)
     global _WORK
     _WORK = work
+    _SECONDS[0] = seconds
 
 
 def _run(case: Case) -> Outcome:
-    return run_case(_BASES[case.format], case, _WORK)
+    return run_case(_BASES[case.format], case, _WORK, seconds=_SECONDS[0])
+
+
+def _load(path: Path) -> list[Outcome]:
+    """Outcomes saved by ``--out`` (problems, error and detail as written)."""
+    with path.open(newline="") as fh:
+        return [
+            Outcome(
+                Case(r["format"], r["mutation"], int(r["seed"])),
+                problems=[p for p in r["problems"].split(";") if p],
+                refused=r["refused"] == "True",
+                error=r["error"],
+                detail=r["detail"],
+                seconds=float(r["seconds"]),
+                memory_mb=float(r["memory_mb"]),
+            )
+            for r in csv.DictReader(fh)
+        ]
 
 
 def cause(outcome: Outcome) -> str:
@@ -154,7 +173,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--long-cases", type=int, default=60, help="cases per full bundled sample (slow to read)"
     )
+    parser.add_argument(
+        "--from",
+        dest="from_csv",
+        type=Path,
+        default=None,
+        help="print the table from a saved outcomes.csv instead of running",
+    )
+    parser.add_argument(
+        "--recheck", default="", help="with --from: run the cases showing this problem again"
+    )
     args = parser.parse_args(argv)
+    if args.from_csv is not None:
+        outcomes = _load(args.from_csv)
+        if args.recheck:
+            with tempfile.TemporaryDirectory(prefix="fuzz-") as tmp:
+                work = Path(tmp)
+                _init(build_corpus(work / "corpus", long=True), work, args.seconds)
+                outcomes = [_run(o.case) if args.recheck in o.problems else o for o in outcomes]
+        print(f"## Mutation fuzz of the readers: {len(outcomes)} cases (from {args.from_csv})\n")
+        print(table(outcomes))
+        print("\n## Distinct failing causes (one example each)")
+        print(causes(outcomes))
+        return 0
     with tempfile.TemporaryDirectory(prefix="fuzz-") as tmp:
         work = Path(tmp)
         bases = build_corpus(work / "corpus", long=not args.no_long)
@@ -169,12 +210,12 @@ def main(argv: list[str] | None = None) -> int:
         out = _outcomes_writer(args.out)
         if args.processes > 1:
             with ProcessPoolExecutor(
-                args.processes, initializer=_init, initargs=(bases, work)
+                args.processes, initializer=_init, initargs=(bases, work, args.seconds)
             ) as ex:
                 for o in ex.map(_run, todo, chunksize=4):
                     _record(o, outcomes, out, len(todo))
         else:
-            _init(bases, work)
+            _init(bases, work, args.seconds)
             for c in todo:
                 _record(_run(c), outcomes, out, len(todo))
         elapsed = time.perf_counter() - start
