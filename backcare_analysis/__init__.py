@@ -43,6 +43,11 @@ _EXPORTS: dict[str, str] = {
     "recurrence": "stats.recurrence",
     "self_experiment_schedule": "stats.experiments",
     "analyse_self_experiment": "stats.experiments",
+    "shown": "outputs.notebook",
+    "scorecard_table": "outputs.notebook",
+    "build_report": "outputs.report",
+    "safety_checks": "safety",
+    "warning_signs": "safety",
 }
 
 __all__ = [
@@ -51,6 +56,7 @@ __all__ = [
     "LogFormatError",
     "__version__",
     "analyse_self_experiment",
+    "build_report",
     "case_crossover",
     "check_advice",
     "combine_logs",
@@ -71,16 +77,21 @@ __all__ = [
     "read_log",
     "recurrence",
     "red_flags",
+    "safety_checks",
+    "scorecard_table",
     "self_experiment_schedule",
+    "shown",
     "simulate_person",
     "summarize",
     "trigger_correlations",
+    "warning_signs",
     "what_it_would_take",
     "write_sample",
 ]
 
 if TYPE_CHECKING:
     from .advice import check_advice
+    from .outputs.notebook import scorecard_table, shown
     from .outputs.plots import (
         plot_calendar,
         plot_correlations,
@@ -93,9 +104,10 @@ if TYPE_CHECKING:
         plot_time_to_next,
         plot_timeline,
     )
+    from .outputs.report import build_report
     from .panel import daily_panel
     from .readers import combine_logs, read_log
-    from .safety import red_flags
+    from .safety import red_flags, safety_checks, warning_signs
     from .schema import AnalysisError, Log, LogFormatError
     from .stats.casecrossover import case_crossover
     from .stats.descriptive import trigger_correlations

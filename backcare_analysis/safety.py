@@ -199,3 +199,114 @@ def red_flags(log: Log) -> pd.DataFrame:
             )
         )
     return pd.DataFrame(rows, columns=list(RED_FLAG_COLUMNS))
+
+
+#: Signs that need urgent care whatever a log holds, shown in every output as information.
+EMERGENCY_SIGNS: Final = (
+    "new problems controlling your bladder or bowels",
+    "numbness in the saddle area (between the legs, around the bottom)",
+    "fever together with back pain",
+    "unexplained weight loss",
+    "back pain after a fall or an accident",
+    "weakness in a leg that is getting worse",
+)
+EMERGENCY_ADVICE: Final = (
+    "If you have any of these with back pain, get urgent medical care (call your doctor or "
+    "emergency services); do not wait to log more."
+)
+
+SAFETY_CHECK_COLUMNS: Final = ("check", "could_run", "found", "why_not")
+
+
+def safety_checks(log: Log, flags: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Which warning-sign checks could run on this log, and which found something.
+
+    Parameters
+    ----------
+    log
+        A parsed log.
+    flags
+        The result of :func:`red_flags` when already computed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per check (``leg_pain``, ``more_frequent``, ``more_severe``,
+        ``not_settling``) with ``could_run`` (the log holds what the check needs),
+        ``found`` (it flagged something) and ``why_not`` (a sentence on what the check
+        needs, empty when it ran). "No warning signs found" may only be said when every
+        check could run.
+    """
+    flags = red_flags(log) if flags is None else flags
+    episodes = log.episodes
+    n = len(episodes)
+    known_leg = bool(episodes["leg_pain"].notna().any()) or bool(
+        (log.tags["kind"] == "leg_pain").any()
+    )
+    span_years = 0.0
+    if n:
+        starts = episodes["start_local"]
+        span_years = float((starts.max() - starts.min()).days) / 365.25
+    enough_for_trend = n >= MIN_EPISODES_FOR_TREND and span_years >= 0.25
+    trend_why = (
+        f"needs at least {MIN_EPISODES_FOR_TREND} episodes over three months or more "
+        f"(this log has {n})"
+    )
+    rows = [
+        (
+            "leg_pain",
+            known_leg or log.tags["kind"].isin(["back_pain"]).any(),
+            "needs episodes that record whether pain went down a leg, or a tracker symptom "
+            "for leg pain or numbness",
+        ),
+        ("more_frequent", enough_for_trend, trend_why),
+        ("more_severe", enough_for_trend and episodes["peak_severity_0_10"].notna().sum()
+         >= MIN_EPISODES_FOR_TREND, trend_why + " with a severity rating"),
+        ("not_settling", bool(episodes["duration_h"].notna().any()),
+         "needs episodes with an end (how long each lasted)"),
+    ]  # fmt: skip
+    found = set(flags["flag"])
+    return pd.DataFrame(
+        [
+            {
+                "check": check,
+                "could_run": bool(ran) or check in found,
+                "found": check in found,
+                "why_not": "" if (ran or check in found) else why,
+            }
+            for check, ran, why in rows
+        ],
+        columns=list(SAFETY_CHECK_COLUMNS),
+    )
+
+
+def warning_signs(log: Log) -> pd.DataFrame:
+    """Everything a person should see before any analysis, as one table.
+
+    Parameters
+    ----------
+    log
+        A parsed log.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``kind`` (``"warning sign"`` for what :func:`red_flags` found, ``"not
+        checked"`` for a check this log cannot support, ``"urgent care sign"`` for each of
+        :data:`EMERGENCY_SIGNS`, always listed), ``item`` and ``detail`` (a sentence).
+    """
+    flags = red_flags(log)
+    checks = safety_checks(log, flags)
+    rows = [
+        {"kind": "warning sign", "item": str(f), "detail": f"{d} {a}"}
+        for f, d, a in zip(flags["flag"], flags["detail"], flags["action"], strict=True)
+    ]
+    missing = checks.loc[~checks["could_run"]]
+    rows += [
+        {"kind": "not checked", "item": str(c), "detail": f"This check {w}."}
+        for c, w in zip(missing["check"], missing["why_not"], strict=True)
+    ]
+    rows += [
+        {"kind": "urgent care sign", "item": s, "detail": EMERGENCY_ADVICE} for s in EMERGENCY_SIGNS
+    ]
+    return pd.DataFrame(rows, columns=["kind", "item", "detail"])

@@ -139,5 +139,5 @@ def test_console_shows_warning_signs_before_the_scorecard(
     csv = tmp_path / "card.csv"
     assert main(["--csv", str(csv)], out=out) == 0
     text = out.getvalue()
-    assert text.index("WARNING SIGNS") < text.index("Advice scorecard")
+    assert text.index("WARNING SIGNS") < text.index("The advice, checked")
     assert pd.read_csv(csv)["claim"].tolist() == CLAIM_IDS

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import unicodedata
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -163,3 +164,62 @@ def test_notebook_runs_in_jupyterlab(lab: str, browser: object, name: str) -> No
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{Path(name).stem}.png"))
         page.close()
+
+
+REPORT_LOGS = {
+    "sample": [ROOT / "data" / "sample" / "spreadsheet"],
+    "real-bearable": [
+        ROOT.parent / "shared" / "real-exports" / "bearable" / "Bearable_Export_20210728.csv"
+    ],
+    "real-googlefit": [
+        ROOT.parent
+        / "shared"
+        / "real-exports"
+        / "google-fit"
+        / "kaustubhgupta-2018-daily-activity-metrics.csv"
+    ],
+}
+#: A report prints to a few clean pages.
+MAX_REPORT_PAGES = 8
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", list(REPORT_LOGS))
+def test_report_prints_with_warning_signs_and_scorecard_on_page_one(
+    browser: object, name: str, tmp_path: Path
+) -> None:
+    from pypdf import PdfReader
+
+    from backcare_analysis import check_advice, read_log
+    from backcare_analysis.outputs import words
+    from backcare_analysis.outputs.report import build_report
+
+    paths = REPORT_LOGS[name]
+    if not all(p.exists() for p in paths):
+        pytest.skip("../shared/real-exports is not beside the project")
+    report = build_report(paths, tmp_path / "report.html", progress=False)
+    page = browser.new_page()  # type: ignore[attr-defined]
+    try:
+        page.goto(report.resolve().as_uri())
+        pdf = tmp_path / "report.pdf"
+        page.pdf(path=str(pdf), format="A4", print_background=True)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.set_viewport_size({"width": 900, "height": 1270})
+        page.screenshot(path=str(ARTIFACTS / f"report-{name}.png"))
+    finally:
+        page.close()
+    reader = PdfReader(str(pdf))
+    assert 1 <= len(reader.pages) <= MAX_REPORT_PAGES
+    # NFKC undoes the ligatures a PDF's text holds ("\ufb01rst" -> "first").
+    first = " ".join(unicodedata.normalize("NFKC", reader.pages[0].extract_text()).split())
+    assert "Warning signs" in first
+    assert "Signs that need urgent care" in first
+    assert "The advice, checked against this log" in first
+    card = check_advice(read_log(paths))
+    letters = "".join(ch for ch in first if ch.isalpha())
+    for claim in card["claim"]:
+        # Every claim of the scorecard is on page one (titles wrap in their cell, so the
+        # text comes out interleaved: look for the title's longest word).
+        longest = max(words.claim_title(str(claim)).split(), key=len)
+        assert "".join(ch for ch in longest if ch.isalpha()) in letters, claim
+    assert first.index("Warning signs") < first.index("The advice, checked")

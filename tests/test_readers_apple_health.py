@@ -110,7 +110,11 @@ def test_simulated_export_round_trips(export_zip: Path, person: object) -> None:
     assert got["symptoms_logged"].all()
     assert got["activity_logged"].all()
     prov = log.provenance.iloc[0]
-    assert prov["rows_used"] + prov["rows_rejected"] == prov["rows_read"] > 0
+    # Other types (heart rate, ...) and records inside <Correlation> are not analysed.
+    assert prov["rows_not_analysed"] > 0
+    assert (
+        prov["rows_used"] + prov["rows_not_analysed"] + prov["rows_rejected"] == (prov["rows_read"])
+    )
     assert prov["rows_rejected"] == 0
     assert "inside <Correlation> skipped" in prov["note"]
 
@@ -351,7 +355,9 @@ def test_date_range_and_progress_bar(tmp_path: Path, capsys: pytest.CaptureFixtu
         write(tmp_path, body), date_from="2025-01-03", date_to="2025-01-04", progress=True
     )
     assert log.daily["steps_count"].tolist() == [300, 400]
-    assert log.provenance["rows_read"].tolist() == [2]
+    # Records outside the dates are read and not analysed (every element is accounted for).
+    prov = log.provenance.iloc[0]
+    assert (prov["rows_read"], prov["rows_used"], prov["rows_not_analysed"]) == (9, 2, 7)
     assert "7 records outside date_from/date_to skipped" in log.provenance["note"].iloc[0]
     out = capsys.readouterr()
     assert out.out == ""
@@ -362,8 +368,9 @@ def test_date_range_and_progress_bar(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 @settings(max_examples=40, deadline=None)
 @given(
+    # Days after today are implausible and rejected (readers._common.implausible_day).
     day=st.dates(
-        min_value=pd.Timestamp("2000-01-01").date(), max_value=pd.Timestamp("2040-12-31").date()
+        min_value=pd.Timestamp("2000-01-01").date(), max_value=pd.Timestamp("2025-12-31").date()
     ),
     hour=st.integers(0, 23),
     offset_min=st.integers(-12 * 60, 14 * 60).map(lambda m: m - m % 15),
@@ -613,3 +620,44 @@ def test_writer_is_deterministic(tmp_path: Path, person: object) -> None:
     first = write_apple_health(person, tmp_path / "a.zip", seed=4)  # type: ignore[arg-type]
     second = write_apple_health(person, tmp_path / "b.zip", seed=4)  # type: ignore[arg-type]
     assert first.read_bytes() == second.read_bytes()
+
+
+def test_workouts_are_tags_with_the_tag_maps_meaning(tmp_path: Path) -> None:
+    """Every workout is also a tag (category "workout", tag = its activity type, meaning
+    from readers/tagmap.py), accounted the same way as a diary's tags; the minutes stay."""
+
+    def t(day: int, hour: int) -> str:
+        return f"2025-01-{day:02d} {hour:02d}:00:00 +0100"
+
+    body = (
+        "".join(steps(f"2025-01-{d:02d}", 1000) for d in range(5, 10))
+        + workout("Powerlifting", 40, t(6, 18), t(6, 19))  # line 14
+        + workout("CoreTraining", 15, t(7, 7), t(7, 8))
+        + workout("Yoga", 20, t(7, 19), t(7, 20))
+        + workout("TraditionalStrengthTraining", 45, t(8, 18), t(8, 19))
+    )
+    path = write(tmp_path, body)
+    log = apple_health.read(path)
+    assert log.tags[["tag", "kind", "category"]].values.tolist() == [
+        ["Powerlifting", "exercise", "workout"],
+        ["CoreTraining", "stretching", "workout"],
+        ["Yoga", "stretching", "workout"],
+        ["TraditionalStrengthTraining", "exercise", "workout"],
+    ]
+    assert log.tags["date"].dt.day.tolist() == [6, 7, 7, 8]
+    assert log.tags["time_local"].dt.hour.tolist() == [18, 7, 19, 18]
+    assert log.tags["source_line"].tolist() == [14, 17, 20, 23]  # 8 head + 5 step lines
+    full = apple_health.read(path, xml_parser="full")
+    pd.testing.assert_frame_equal(log.tags, full.tags)
+    # Minutes as before: CoreTraining and Yoga are stretching minutes; strength workouts
+    # keep heavy_lifting (the bundled sample's documented verdicts rest on it).
+    daily = log.daily.set_index("date")
+    assert daily["stretching_min"].dropna().tolist() == [35]
+    assert daily["heavy_lifting"].dropna().tolist() == [True]
+    prov = log.provenance.iloc[0]
+    assert (prov["rows_read"], prov["rows_used"], prov["rows_not_analysed"]) == (9, 9, 0)
+    # read_log turns the tags into day-level exposures, as for a diary.
+    days = read_log(path).daily.set_index(daily.index)
+    shown = days[["exercise_day", "stretching_day"]].astype("string").fillna("-")
+    assert shown["exercise_day"].tolist() == ["-", "True", "False", "True", "-"]
+    assert shown["stretching_day"].tolist() == ["-", "False", "True", "False", "-"]

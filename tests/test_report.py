@@ -1,45 +1,103 @@
-"""The one-file HTML report: offline, code hidden, warning signs first."""
+"""The report a person takes to their physiotherapist: offline, warning signs and the
+scorecard on page one, plain words, and it never crashes on real data."""
 
 from __future__ import annotations
 
+import html as html_lib
 import io
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from backcare_analysis import check_advice, read_log
 from backcare_analysis.cli import EXIT_INPUT, main
+from backcare_analysis.outputs import words
+from backcare_analysis.outputs.report import build_report, render_report
+from backcare_analysis.schema import Log, conform
 
 ROOT = Path(__file__).resolve().parents[1]
+REAL = ROOT.parent / "shared" / "real-exports"
+SAMPLE = ROOT / "data" / "sample"
+
+#: Each real export as a user would pass it (file or folder), and the pairings a user
+#: would make (a symptom diary with a watch).
+REAL_INPUTS: list[tuple[str, ...]] = [
+    ("bearable/Bearable_Export_20210728.csv",),
+    ("bearable/bearable-export-21-08-2021.csv",),
+    (
+        "bearable/bearable-export-21-08-2021.csv",
+        "bearable/bearable-export-26-08-2021.csv",
+        "bearable/bearable-export-27-10-2021.csv",
+    ),
+    ("daylio/kije-2023-en-8col.csv",),
+    ("daylio/kayraucklnc-2020-en-7col-ampm.csv",),
+    ("apple-health/hkimport-2017-v3-en_US-export.xml",),
+    ("apple-health/synthetic-ms051uh-sk_SK-export.xml",),
+    ("google-fit/kaustubhgupta-2018-daily-activity-metrics.csv",),
+    ("google-fit/manilmunjal-2022-daily-activity-metrics.csv",),
+    ("bearable/Bearable_Export_20210728.csv", "apple-health/hkimport-2017-v3-en_US-export.xml"),
+    ("daylio/kije-2023-en-8col.csv", "google-fit/kaustubhgupta-2018-daily-activity-metrics.csv"),
+]
+
+_TAGS = re.compile(r"<style>.*?</style>|<[^>]+>", re.S)
+
+
+def visible_text(document: str) -> str:
+    """What a reader sees: tags, the style sheet and embedded images removed."""
+    return html_lib.unescape(_TAGS.sub(" ", document))
+
+
+def assert_reads_as_words(document: str) -> None:
+    text = visible_text(document)
+    assert not re.search(r"\bnan\b", text, re.I), "a missing value is shown as nan"
+    assert "<NA>" not in text
+    assert "NaT" not in text
+    # No pandas index column and no raw frame.
+    assert "<th></th>" not in document
+    assert "Unnamed" not in text
+    assert "dtype:" not in text
+    # Claim ids and column names appear only inside the self-experiment command.
+    prose = re.sub(r"backcare plan \w+", "", text)
+    ids = re.findall(r"\b[a-z]+_[a-z0-9_]+\b", prose)
+    assert ids == [], f"code names in the prose: {sorted(set(ids))[:10]}"
+    # No long floats like 0.884615 or 3.2e-07.
+    assert not re.search(r"\d\.\d{4,}|\de-\d", text)
+
+
+def assert_page_one_holds_warnings_and_scorecard(document: str) -> None:
+    page_one = document[: document.index("class='details'")]
+    assert "Warning signs" in page_one
+    assert "Signs that need urgent care" in page_one
+    assert "The advice, checked against this log" in page_one
+    assert page_one.index("Warning signs") < page_one.index("The advice, checked")
 
 
 @pytest.mark.slow
 def test_report_on_the_sample_is_offline_with_warning_signs_first(tmp_path: Path) -> None:
     out_file = tmp_path / "report.html"
-    out = io.StringIO()
     code = main(
-        [
-            "report",
-            str(ROOT / "data" / "sample" / "spreadsheet"),
-            "--out",
-            str(out_file),
-            "--quiet",
-        ],
-        out=out,
+        ["report", str(SAMPLE / "spreadsheet"), "--out", str(out_file), "--quiet"],
+        out=io.StringIO(),
     )
     assert code == 0
-    html = out_file.read_text(encoding="utf-8")
+    document = out_file.read_text(encoding="utf-8")
     # Opens offline: nothing is loaded from anywhere; figures are embedded.
-    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
-    assert "<script" not in html
-    assert "@import" not in html
-    assert "url(http" not in html
-    assert html.count('src="data:image/png;base64,') >= 5
-    # Warning signs come before any analysis.
-    assert html.index("Warning signs") < html.index("pain down a leg") < html.index("Load your log")
-    assert html.index("pain down a leg") < html.index("scorecard")
-    # Code is hidden.
-    assert "bca.read_log" not in html
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", document)
+    assert "<script" not in document
+    assert "@import" not in document
+    assert "url(http" not in document
+    assert document.count('src="data:image/png;base64,') >= 2
+    assert "@media print" in document
+    assert_page_one_holds_warnings_and_scorecard(document)
+    assert document.index("pain down a leg") < document.index("The advice, checked")
+    assert "Simulated data" in document
+    assert_reads_as_words(document)
+    # Claims in words, sources by title.
+    assert "Gentle movement rather than bed rest" in document
+    assert "What is the Treatment for a Lower Back Muscle Spasm?" in document
+    assert "Made on" in document
 
 
 def test_report_refuses_unreadable_input_before_running_anything(tmp_path: Path) -> None:
@@ -47,3 +105,87 @@ def test_report_refuses_unreadable_input_before_running_anything(tmp_path: Path)
     bad.write_text("nothing,here\n1,2\n")
     assert main(["report", str(bad), "--out", str(tmp_path / "r.html"), "--quiet"]) == EXIT_INPUT
     assert not (tmp_path / "r.html").exists()
+
+
+def _activity_only_log() -> Log:
+    days = pd.date_range("2025-01-01", periods=60, freq="D")
+    daily = pd.DataFrame(
+        {
+            "date": days,
+            "symptoms_logged": False,
+            "activity_logged": True,
+            "steps_count": [6000.0 + 50 * i for i in range(60)],
+        }
+    )
+    base = read_log(SAMPLE / "spreadsheet")
+    return Log(
+        episodes=base.episodes.iloc[0:0],
+        daily=conform(daily, "daily"),
+        rejected=base.rejected,
+        provenance=base.provenance.iloc[0:0],
+    )
+
+
+def _tag_only_log() -> Log:
+    days = pd.date_range("2025-01-01", periods=30, freq="D")
+    tags = pd.DataFrame(
+        {
+            "date": days,
+            "time_local": days,
+            "category": "factors",
+            "tag": ["Walk" if i % 2 else "Sedentary" for i in range(30)],
+            "kind": "",
+            "source": "bearable",
+            "source_file": "x.csv",
+            "source_line": range(2, 32),
+        }
+    )
+    base = read_log(SAMPLE / "spreadsheet")
+    return Log(
+        episodes=base.episodes.iloc[0:0],
+        daily=conform(pd.DataFrame({"date": days, "symptoms_logged": True}), "daily"),
+        rejected=base.rejected,
+        provenance=base.provenance.iloc[0:0],
+        tags=conform(tags, "tags"),
+    )
+
+
+@pytest.mark.parametrize("make", [_activity_only_log, _tag_only_log], ids=["activity", "tags"])
+def test_report_on_a_log_without_episodes_says_why_instead_of_crashing(make: object) -> None:
+    log = make()  # type: ignore[operator]
+    document = render_report(log)
+    assert_page_one_holds_warnings_and_scorecard(document)
+    assert_reads_as_words(document)
+    assert "No warning signs found in this log" not in document  # the checks could not run
+    assert "could not be checked" in document
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+@pytest.mark.parametrize("names", REAL_INPUTS, ids=lambda n: "+".join(Path(x).stem for x in n))
+def test_report_on_every_real_export(names: tuple[str, ...], tmp_path: Path) -> None:
+    if not REAL.exists():
+        pytest.skip("../shared/real-exports is not beside the project")
+    out = build_report([REAL / n for n in names], tmp_path / "r.html", progress=False)
+    document = out.read_text(encoding="utf-8")
+    assert_page_one_holds_warnings_and_scorecard(document)
+    assert_reads_as_words(document)
+    assert "Simulated data" not in document
+
+
+def test_every_claim_has_a_title_in_words() -> None:
+    card = check_advice(read_log(SAMPLE / "spreadsheet"))
+    for claim in card["claim"]:
+        title = words.claim_title(str(claim))
+        assert "_" not in title
+        assert title != claim
+
+
+def test_interval_and_durations_in_words() -> None:
+    assert words.interval_words(1.289, 1.748) == "between 1.3 and 1.7 times as likely"
+    assert words.span_words(1084 * 7) == "about 21 years"
+    assert words.span_words(100) == "about 3 months"
+    row = {"claim": "lifting", "group": "prevention", "verdict": "inconclusive"}
+    row["what_it_would_take"] = "About 1084 more weeks of logging to detect a rate ratio of 1.5"
+    assert "beyond reach" in words.what_to_try(row)
+    assert "backcare plan lifting" in words.what_to_try(row)

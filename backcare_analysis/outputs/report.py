@@ -1,124 +1,328 @@
-"""A one-file HTML report: the numbered notebooks run on a person's own exports.
+"""The report a person takes to their physiotherapist: one offline HTML file.
 
-The notebooks run with papermill (their ``parameters`` cell receives the paths), are joined
-into one document behind a warning-signs header, and are rendered by nbconvert with the code
-hidden. The file embeds its figures and its style sheet and loads nothing from the network,
-so it opens offline and can be handed to a physiotherapist.
+Page one holds who, what and when (the date range, the sources, the day it was made), the
+warning signs and the emergency signs, the scorecard as a short table (the advice in words,
+what this person's data show, how sure, what to try next) and one figure. The details
+follow: the log in numbers, each claim in full sentences with the published evidence, the
+treatments, what was read from each file, a glossary and the sources by title. Every number
+comes from the same calls as the console and the notebooks (:func:`check_advice`,
+:func:`red_flags`, :func:`summarize`), so all outputs agree. The file embeds its figures and
+its style sheet (with a print style) and loads nothing from the network.
 """
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import html
+import io
 import os
-import sys
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
+from ..advice import check_advice
 from ..readers import read_log
-from ..safety import red_flags
-from ..schema import PathLike
+from ..safety import EMERGENCY_ADVICE, EMERGENCY_SIGNS, red_flags, safety_checks
+from ..schema import AnalysisError, Log, PathLike
+from ..summary import summarize
+from . import words
 
-NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 60rem;
-       margin: 2rem auto; padding: 0 1rem; color: #111; line-height: 1.45; }
-h1, h2, h3 { line-height: 1.2; }
-table { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0; }
-th, td { border: 1px solid #ccc; padding: 0.2rem 0.45rem; text-align: left; }
+       margin: 1.5rem auto; padding: 0 1rem; color: #111; line-height: 1.4; }
+h1 { font-size: 1.35rem; margin: 0 0 0.3rem 0; }
+h2 { font-size: 1.15rem; margin: 1.2rem 0 0.4rem 0; }
+h3 { font-size: 1rem; margin: 0.9rem 0 0.2rem 0; }
+p.meta { margin: 0.1rem 0; font-size: 0.9rem; }
+table { border-collapse: collapse; font-size: 0.85rem; margin: 0.4rem 0; width: 100%; }
+th, td { border: 1px solid #bbb; padding: 0.2rem 0.4rem; text-align: left; vertical-align: top; }
+th { background: #eee; }
+td.num { text-align: right; white-space: nowrap; }
 img { max-width: 100%; height: auto; }
-pre { white-space: pre-wrap; background: #f6f6f6; padding: 0.5rem; }
-.warning { border: 3px solid #b2182b; padding: 0.5rem 1rem; margin-bottom: 2rem; }
-.ok { border: 2px solid #1b7837; padding: 0.5rem 1rem; margin-bottom: 2rem; }
-.jp-InputPrompt, .jp-OutputPrompt, .prompt { display: none; }
+.warning { border: 3px solid #b2182b; padding: 0.3rem 0.8rem; margin: 0.6rem 0; }
+.ok { border: 2px solid #1b7837; padding: 0.3rem 0.8rem; margin: 0.6rem 0; }
+.emergency { border: 1px solid #555; padding: 0.3rem 0.8rem; margin: 0.6rem 0;
+             font-size: 0.85rem; }
+.emergency ul { margin: 0.2rem 0; columns: 2; }
+.note { font-size: 0.85rem; color: #333; }
+.synthetic { background: #fff3cd; padding: 0.3rem 0.8rem; }
+.details { break-before: page; page-break-before: always; }
+.claim { break-inside: avoid; page-break-inside: avoid; }
+@page { size: A4; margin: 14mm; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; font-size: 9pt; line-height: 1.25; }
+  h1 { font-size: 13pt; } h2 { font-size: 11pt; margin: 0.5rem 0 0.2rem 0; }
+  table { font-size: 7.5pt; margin: 0.2rem 0; }
+  th, td { padding: 0.05rem 0.25rem; }
+  .warning, .ok, .emergency { padding: 0.1rem 0.5rem; margin: 0.3rem 0; }
+  .page-one img { max-height: 6.3cm; width: auto; display: block; margin: 0 auto; }
+  a { color: inherit; text-decoration: none; }
+}
 """
 
+_PACKAGE_SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 
-def report_notebooks(folder: Path = NOTEBOOKS_DIR) -> list[Path]:
-    """The numbered notebooks in ``folder``, in order."""
-    found = sorted(p for p in folder.glob("[0-9][0-9]-*.ipynb"))
-    if not found:
-        raise FileNotFoundError(
-            f"no numbered notebooks in {folder}; the report runs the project's notebooks, "
-            "so run it from a checkout of backcare-analysis"
+
+def _esc(value: object) -> str:
+    return html.escape(str(value))
+
+
+def _figure_png(fig: Figure) -> str:
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img alt="figure" src="data:image/png;base64,{data}">'
+
+
+def _table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """A small HTML table without an index column; numbers right-aligned."""
+    head = "".join(f"<th>{_esc(c)}</th>" for c in columns)
+    body = []
+    for row in rows:
+        cells = []
+        for c in columns:
+            value = row.get(c, "")
+            css = ' class="num"' if isinstance(value, int | float) else ""
+            cells.append(f"<td{css}>{_esc(value)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+
+
+def is_synthetic(log: Log) -> bool:
+    """True when every file read lies in the bundled sample of a simulated person."""
+    files = [Path(str(f)).resolve() for f in log.provenance["file"] if str(f)]
+    return bool(files) and all(_PACKAGE_SAMPLE in f.parents for f in files)
+
+
+def _header(log: Log, made_on: dt.date) -> str:
+    prov = log.provenance.loc[log.provenance["rows_read"] > 0]
+    sources = sorted({words.FORMAT_NAMES.get(str(s), str(s)) for s in prov["source"] if str(s)})
+    names = ", ".join(Path(str(f)).name for f in prov["file"])
+    days = pd.concat([log.daily["date"], log.episodes["start_local"].dt.normalize()]).dropna()
+    span = f"{days.min():%d %b %Y} to {days.max():%d %b %Y}" if len(days) else "no dated entries"
+    parts = [
+        "<h1>Lower-back spasms: what this person's own log shows</h1>",
+        f"<p class='meta'><strong>Period:</strong> {_esc(span)}. "
+        f"<strong>Sources:</strong> {_esc(', '.join(sources) or 'none')} ({_esc(names)}). "
+        f"<strong>Made on</strong> {made_on:%d %b %Y} by backcare-analysis, on this "
+        "computer; nothing was sent anywhere.</p>",
+        "<p class='meta note'>This report describes associations in one person's "
+        "observational log; it gives no medical advice and does not replace an examination."
+        "</p>",
+    ]
+    if is_synthetic(log):
+        parts.append(
+            "<p class='synthetic'><strong>Simulated data:</strong> this is the bundled "
+            "sample, a synthetic person made by the project, not a real patient.</p>"
         )
-    return found
+    return "\n".join(parts)
 
 
-def _warning_header(paths: Sequence[Path]) -> str:
-    flags = red_flags(read_log(list(paths)))
-    sources = ", ".join(html.escape(p.name) for p in paths)
-    if flags.empty:
-        body = "<p>No warning signs found in this log.</p>"
-        css = "ok"
-    else:
+def _warnings(log: Log) -> str:
+    flags = red_flags(log)
+    checks = safety_checks(log, flags)
+    emergency = "".join(f"<li>{_esc(s)}</li>" for s in EMERGENCY_SIGNS)
+    emergency_box = (
+        f"<section class='emergency'><strong>Signs that need urgent care</strong> (shown "
+        f"to everyone, whatever the log holds):<ul>{emergency}</ul>{_esc(EMERGENCY_ADVICE)}"
+        "</section>"
+    )
+    if not flags.empty:
         items = "".join(
-            f"<li><strong>{html.escape(str(r.detail))}</strong> {html.escape(str(r.action))}</li>"
+            f"<li><strong>{_esc(r.detail)}</strong> {_esc(r.action)}</li>"
             for r in flags.itertuples()
         )
-        body = f"<ul>{items}</ul>"
-        css = "warning"
-    return (
-        "<h1>Back-spasm log report</h1>"
-        f"<p>Made by backcare-analysis from: {sources}. Everything was computed on this "
-        "computer; this report gives no medical advice.</p>"
-        f'<section class="{css}"><h2>Warning signs</h2>{body}</section>'
-    )
+        box = f"<section class='warning'><h2>Warning signs</h2><ul>{items}</ul>"
+        css_box = box
+    else:
+        css_box = "<section class='ok'><h2>Warning signs</h2>"
+        if checks["could_run"].all():
+            css_box += "<p>No warning signs found in this log.</p>"
+        else:
+            css_box += "<p>No warning signs found in the checks that could run.</p>"
+    missing = checks.loc[~checks["could_run"]]
+    if len(missing):
+        names = {
+            "leg_pain": "Pain down a leg or numbness",
+            "more_frequent": "Spasms coming more often",
+            "more_severe": "Spasms getting worse",
+            "not_settling": "Episodes not settling",
+        }
+        items = "".join(
+            f"<li>{_esc(names.get(str(check), str(check)))}: could not be checked; it "
+            f"{_esc(why)}.</li>"
+            for check, why in zip(missing["check"], missing["why_not"], strict=True)
+        )
+        css_box += f"<p class='note'>Checks that could not run:</p><ul class='note'>{items}</ul>"
+    return css_box + "</section>" + emergency_box
 
 
-def _execute(notebook: Path, out_dir: Path, parameters: dict[str, Any]) -> Path:
-    import papermill
+def _scorecard_rows(card: pd.DataFrame) -> list[dict[str, str]]:
+    rows = []
+    for r in card.to_dict("records"):
+        rows.append(
+            {
+                "Advice": words.claim_title(str(r["claim"])),
+                "What your data show": words.short_finding(r),
+                "How sure": words.how_sure(r),
+                "What to try next": words.next_step(r),
+            }
+        )
+    return rows
 
-    target = out_dir / notebook.name
-    papermill.execute_notebook(
-        str(notebook),
-        str(target),
-        parameters=parameters,
-        cwd=str(notebook.parent),
-        progress_bar=False,
-        kernel_name="python3",
-    )
-    return target
+
+def _details(log: Log, card: pd.DataFrame) -> str:
+    parts = ["<section class='details'><h2>Details</h2>"]
+    try:
+        s = summarize(log).iloc[0]
+        parts.append("<h3>The log in numbers</h3>")
+        parts.append(
+            _table(
+                [
+                    {"Measure": "Days from first to last entry", "Value": int(s.n_days)},
+                    {
+                        "Measure": "Share of days the diary was kept",
+                        "Value": f"{s.logged_share:.0%}",
+                    },
+                    {"Measure": "Episodes", "Value": int(s.n_episodes)},
+                    {"Measure": "Days at risk of a new spasm", "Value": int(s.at_risk_days)},
+                    {
+                        "Measure": "New spasms per month at risk (95% interval)",
+                        "Value": words.rate_words(s.onsets_per_month, s.ci_low, s.ci_high),
+                    },
+                ],
+                ["Measure", "Value"],
+            )
+        )
+    except AnalysisError as exc:
+        parts.append(f"<p>{_esc(words.cannot(exc))}</p>")
+    parts.append("<h3>Each piece of advice</h3>")
+    for r in card.to_dict("records"):
+        parts.append(
+            "<div class='claim'>"
+            f"<h3>{_esc(words.claim_title(str(r['claim'])))}</h3>"
+            f"<p><em>The advice:</em> {_esc(words.advice_words(str(r['claim']), str(r['advice'])))}"
+            f" <span class='note'>(from {_esc(words.source_titles(str(r['sources'])))})</span></p>"
+            f"<p><em>Your log:</em> {_esc(words.finding(r))}</p>"
+            f"<p><em>Published evidence:</em> {_esc(r.get('published', ''))}</p>"
+            f"<p><em>What would settle it:</em> {_esc(words.what_to_try(r))}</p>"
+            "</div>"
+        )
+    caveat = card.loc[card["group"] == "treatment", "caveat"]
+    if len(caveat) and str(caveat.iloc[0]):
+        parts.append(
+            f"<p class='note'><strong>About treatments:</strong> {_esc(caveat.iloc[0])}</p>"
+        )
+    treated = card.loc[(card["group"] == "treatment") & card["estimate"].notna()]
+    if len(treated):
+        parts.append(_plot(lambda ax: _scorecard_plot(card, "treatment", ax)))
+    parts.append(_timeline(log))
+    parts.append("<h3>What was read</h3>")
+    parts.append(_table(words.reading_rows(log), words.READING_COLUMNS))
+    parts.append("<h3>Words used here</h3><ul>")
+    parts.extend(f"<li><strong>{_esc(t)}</strong>: {_esc(d)}</li>" for t, d in words.GLOSSARY)
+    parts.append("</ul><h3>Sources</h3><ul>")
+    parts.extend(f"<li>{_esc(t)}</li>" for t in words.SOURCE_TITLES.values())
+    parts.append("</ul></section>")
+    return "\n".join(parts)
 
 
-def _body(executed: Path) -> str:
-    import nbformat
-    from nbconvert import HTMLExporter
+def _scorecard_plot(card: pd.DataFrame, group: str, ax: Any) -> None:
+    from .plots import plot_scorecard
 
-    notebook = nbformat.read(str(executed), as_version=4)  # type: ignore[no-untyped-call]
-    notebook.cells = [
-        cell
-        for cell in notebook.cells
-        if not {"parameters", "injected-parameters"} & set(cell.metadata.get("tags", []))
+    plot_scorecard(card, group=group, ax=ax)
+
+
+def _plot(draw: Any, size: tuple[float, float] = (8.0, 4.2)) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=size)
+    draw(ax)
+    return _figure_png(fig)
+
+
+def _timeline(log: Log) -> str:
+    if log.episodes.empty:
+        return "<p>No episodes were logged, so there is no timeline of spasms to show.</p>"
+    from .plots import plot_timeline
+
+    return _plot(lambda ax: plot_timeline(log, ax=ax), size=(8.0, 3.0))
+
+
+def render_report(log: Log, *, made_on: dt.date | None = None) -> str:
+    """The report of one log as an HTML document.
+
+    Parameters
+    ----------
+    log
+        A parsed log.
+    made_on
+        The date printed as "made on"; today when None.
+
+    Returns
+    -------
+    str
+        A self-contained HTML document (figures embedded, no scripts, nothing loaded).
+    """
+    made_on = made_on or dt.date.today()
+    card = check_advice(log)
+    page_one = [
+        "<section class='page-one'>",
+        _header(log, made_on),
+        _warnings(log),
+        "<h2>The advice, checked against this log</h2>",
+        _table(_scorecard_rows(card), words.SCORECARD_COLUMNS),
     ]
-    exporter = HTMLExporter(template_name="basic", exclude_input=True)  # type: ignore[no-untyped-call]
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(notebook)
-    return str(body)
+    if card.loc[card["group"] == "prevention", "estimate"].notna().any():
+        page_one.append(_plot(lambda ax: _scorecard_plot(card, "prevention", ax)))
+    else:
+        page_one.append(f"<p>{_esc(words.no_estimates(card))}</p>")
+    page_one.append("</section>")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        "<title>Lower-back spasm log report</title>"
+        f"<style>{_STYLE}</style></head><body>"
+        + "\n".join(page_one)
+        + _details(log, card)
+        + "</body></html>\n"
+    )
 
 
 def build_report(
     paths: PathLike | Sequence[PathLike],
     out: PathLike,
     *,
-    notebooks: Sequence[Path] | None = None,
     progress: bool = True,
+    made_on: dt.date | None = None,
+    **read_options: Any,
 ) -> Path:
-    """Run the notebooks on ``paths`` and write one self-contained HTML file.
+    """Read the person's exports and write the report as one self-contained HTML file.
 
     Parameters
     ----------
     paths
         The person's export files or folders.
     out
-        The HTML file to write.
-    notebooks
-        Notebooks to run, in order; the project's numbered notebooks by default.
+        The HTML file to write; its folder must exist.
     progress
-        Show a progress bar (on standard error) while the notebooks run.
+        Show a progress bar while large exports are read.
+    made_on
+        The date printed as "made on"; today when None.
+    **read_options
+        Passed to :func:`~backcare_analysis.readers.read_log` (episode rule, time zone,
+        tag map ...).
 
     Returns
     -------
@@ -128,30 +332,11 @@ def build_report(
     Raises
     ------
     LogFormatError
-        When an input cannot be read (before any notebook runs).
+        When an input cannot be read (nothing is written).
     """
-    from tqdm import tqdm
-
-    if isinstance(paths, str | os.PathLike):
-        inputs = [Path(paths).resolve()]
-    else:
-        inputs = [Path(p).resolve() for p in paths]
-    header = _warning_header(inputs)
-    chosen = list(notebooks) if notebooks is not None else report_notebooks()
-    parameters = {"LOG_PATHS": [str(p) for p in inputs], "EXPECT_SAMPLE": False}
-    sections = [header]
-    with tempfile.TemporaryDirectory() as tmp:
-        bar = tqdm(
-            chosen, desc="running notebooks", unit="notebook", disable=not progress, file=sys.stderr
-        )
-        for notebook in bar:
-            bar.set_postfix_str(notebook.name)
-            sections.append(_body(_execute(notebook, Path(tmp), parameters)))
-    document = (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        "<title>Back-spasm log report</title>"
-        f"<style>{_STYLE}</style></head><body>" + "\n".join(sections) + "</body></html>\n"
-    )
+    inputs = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    log = read_log([Path(p) for p in inputs], progress=progress, **read_options)
+    document = render_report(log, made_on=made_on)
     target = Path(out)
     target.write_text(document, encoding="utf-8")
     return target

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from ..schema import Log, LogFormatError, PathLike
 from ._common import read_head
@@ -19,9 +23,9 @@ from .registry import (
     detect,
     format_by_name,
 )
-from .tagmap import with_tag_days
+from .tagmap import tag_kinds, with_tag_days
 
-__all__ = ["FORMATS", "Format", "SourceName", "combine_logs", "read_log"]
+__all__ = ["FORMATS", "Format", "SourceName", "combine_logs", "read_log", "restrict_dates"]
 
 
 def _expand(paths: Iterable[Path]) -> list[tuple[Path, bool]]:
@@ -44,6 +48,8 @@ def read_log(
     source: SourceName | None = None,
     progress: bool = False,
     tag_map: Mapping[str, str | Sequence[str]] | None = None,
+    since: str | dt.date | None = None,
+    until: str | dt.date | None = None,
     **options: Any,
 ) -> Log:
     """Read one or several exported logs into one :class:`~backcare_analysis.schema.Log`.
@@ -61,6 +67,10 @@ def read_log(
         Additions and overrides to the meaning of tags (``{"Dota": "sitting"}``); see
         :data:`~backcare_analysis.readers.tagmap.DEFAULT_TAG_KINDS`. Recorded in
         ``log.parameters["tag_map"]``.
+    since, until
+        Keep only days from ``since`` and up to ``until`` (inclusive; ``"2025-01-31"``
+        or a date): episodes that start, and daily values and tags dated, outside are
+        left out, and ``log.parameters`` records the window and what it left out.
     **options
         Passed to the format's reader (for example the episode rule's parameters).
 
@@ -79,6 +89,7 @@ def read_log(
     if not paths:
         raise LogFormatError("read_log needs at least one path")
     check_options(options)
+    tag_kinds(tag_map)  # refuse an unknown meaning before reading anything
     logs: list[Log] = []
     skipped: list[str] = []
     for file, explicit in _expand(paths):
@@ -108,4 +119,60 @@ def read_log(
         raise LogFormatError(
             "no supported export found in " + ", ".join(map(str, paths)) + f" (skipped: {skipped})"
         )
-    return combine_logs(logs, skipped=skipped)
+    log = combine_logs(logs, skipped=skipped)
+    if since is not None or until is not None:
+        log = restrict_dates(log, since=since, until=until)
+    return log
+
+
+def _day(value: str | dt.date | None, name: str) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        return pd.Timestamp(value).normalize()
+    except (ValueError, TypeError):
+        raise LogFormatError(
+            f"{name}={value!r} is not a date; write it as YYYY-MM-DD (e.g. 2025-01-31)"
+        ) from None
+
+
+def restrict_dates(
+    log: Log, *, since: str | dt.date | None = None, until: str | dt.date | None = None
+) -> Log:
+    """Keep only what lies between ``since`` and ``until`` (inclusive), saying what was left
+    out in ``log.parameters`` (``date_window``, ``left_out_by_date_window``)."""
+    first, last = _day(since, "since"), _day(until, "until")
+    if first is not None and last is not None and first > last:
+        raise LogFormatError(f"since={since} is after until={until}: swap them")
+
+    def inside(days: pd.Series) -> pd.Series:
+        keep = pd.Series(True, index=days.index)
+        if first is not None:
+            keep &= days >= first
+        if last is not None:
+            keep &= days <= last
+        return keep.fillna(False)
+
+    episodes = log.episodes.loc[inside(log.episodes["start_local"].dt.normalize())]
+    daily = log.daily.loc[inside(log.daily["date"])]
+    tags = log.tags.loc[inside(log.tags["date"])]
+    left_out = {
+        "episodes": len(log.episodes) - len(episodes),
+        "days": len(log.daily) - len(daily),
+        "tags": len(log.tags) - len(tags),
+    }
+    parameters = {
+        **log.parameters,
+        "date_window": (
+            first.date().isoformat() if first is not None else None,
+            last.date().isoformat() if last is not None else None,
+        ),
+        "left_out_by_date_window": left_out,
+    }
+    return replace(
+        log,
+        episodes=episodes.reset_index(drop=True),
+        daily=daily.reset_index(drop=True),
+        tags=tags.reset_index(drop=True),
+        parameters=parameters,
+    )

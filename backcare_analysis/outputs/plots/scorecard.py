@@ -22,13 +22,29 @@ _VERDICT_STYLE: dict[str, tuple[str, str, str]] = {
 }
 
 
-def plot_scorecard(card: pd.DataFrame, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
+#: Which side of 1 is good news, per kind of ratio, for the axis label.
+_SIDE_WORDS: dict[str, tuple[str, str]] = {
+    "prevention": ("fewer spasms", "more spasms"),
+    "treatment": ("shorter episodes", "longer episodes"),
+}
+
+
+def plot_scorecard(
+    card: pd.DataFrame,
+    *,
+    group: str = "prevention",
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
     """Forest plot of the advice scorecard: each claim's ratio and interval, by verdict.
 
     Parameters
     ----------
     card
         The table from :func:`~backcare_analysis.advice.check_advice`.
+    group
+        Which kind of ratio to draw: ``"prevention"`` (rate ratios of new spasms) or
+        ``"treatment"`` (ratios of episode durations). One axis never mixes the two.
     ax
         Axes to draw on; a new figure when None.
     **kwargs
@@ -37,18 +53,30 @@ def plot_scorecard(card: pd.DataFrame, *, ax: Axes | None = None, **kwargs: Any)
     Returns
     -------
     matplotlib.axes.Axes
-        Ratios on a log scale (rate ratios for prevention, ratios of durations for
-        treatments; 1 means no difference); claims without an estimate are labelled
-        "not enough data". The recurrence probability is not a ratio and is left out.
+        Ratios on a log scale, 1 meaning no difference, with the side that means fewer
+        spasms (or shorter episodes) named under the axis; claims without an estimate are
+        labelled "not enough data". The legend sits below the axes, never over the data.
     """
-    rows = card.loc[card["measure"] != "probability"].reset_index(drop=True)
-    labels = [f"{c} ({g})" for c, g in zip(rows["claim"], rows["group"], strict=True)]
-    ax = new_axes(ax, figsize=(8, 0.45 * len(rows) + 1.5))
+    from ..words import claim_title, exposure_label
+
+    rows = card.loc[card["group"] == group].reset_index(drop=True)
+    labels = [
+        exposure_label(r) if group == "prevention" else claim_title(str(r["claim"]))
+        for r in rows.to_dict("records")
+    ]
+    ax = new_axes(ax, figsize=(8, 0.42 * max(len(rows), 1) + 2.2))
     _forest(ax, labels, rows, "estimate", **kwargs)
+    good, bad = _SIDE_WORDS.get(group, ("lower", "higher"))
+    what = "rate of new spasms" if group == "prevention" else "episode duration"
     ax.set_xlabel(
-        "ratio with 95% interval (rate of new spasms, or episode duration; 1 = no effect)"
+        f"ratio of the {what} with 95% interval (1 = no difference)\n"
+        f"\u2190 {good}          {bad} \u2192"
     )
-    ax.set_title("Does each piece of advice hold in your own log?")
+    ax.set_title(
+        "Does each piece of advice hold in your own log?"
+        if group == "prevention"
+        else "Treatments: how long episodes lasted (descriptive)"
+    )
     return ax
 
 
@@ -157,6 +185,16 @@ def _forest(ax: Axes, labels: list[str], rows: pd.DataFrame, column: str, **kwar
         seen.add(label)
     ax.axvline(1.0, color="0.5", lw=1, ls="--")
     ax.set_xscale("log")
+    from matplotlib.ticker import FuncFormatter
+
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_yticks(y)
     ax.set_yticklabels(labels)
-    ax.legend(loc="lower right", fontsize="small", title="verdict", title_fontsize="small")
+    if seen:
+        ax.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.2),
+            ncol=len(seen),
+            fontsize="small",
+            frameon=False,
+        )
