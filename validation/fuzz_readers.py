@@ -181,7 +181,9 @@ def main(argv: list[str] | None = None) -> int:
         help="print the table from a saved outcomes.csv instead of running",
     )
     parser.add_argument(
-        "--recheck", default="", help="with --from: run the cases showing this problem again"
+        "--recheck",
+        default="",
+        help="with --from: run the cases showing these problems (comma-separated) again",
     )
     args = parser.parse_args(argv)
     if args.from_csv is not None:
@@ -190,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
             with tempfile.TemporaryDirectory(prefix="fuzz-") as tmp:
                 work = Path(tmp)
                 _init(build_corpus(work / "corpus", long=True), work, args.seconds)
-                outcomes = [_run(o.case) if args.recheck in o.problems else o for o in outcomes]
+                again = set(args.recheck.split(","))
+                outcomes = [_run(o.case) if again & set(o.problems) else o for o in outcomes]
         print(f"## Mutation fuzz of the readers: {len(outcomes)} cases (from {args.from_csv})\n")
         print(table(outcomes))
         print("\n## Distinct failing causes (one example each)")
