@@ -17,6 +17,11 @@ SHARED = ROOT.parent / "shared"
 SAMPLE = ROOT / "data" / "sample"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    # tests/test_mutation_readers.py: how many mutation cases to run per reader format.
+    parser.addoption("--fuzz-cases", type=int, default=None, help="mutation cases per format")
+
+
 @pytest.fixture(autouse=True)
 def _close_figures() -> Iterator[None]:
     yield
