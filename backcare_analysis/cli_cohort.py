@@ -56,7 +56,15 @@ def _cohort(args: argparse.Namespace, out: TextIO) -> int:
     failed = sorted(set(per_person.loc[per_person["status"] == "failed", "person"]))
     if failed:
         out.write(f"{len(failed)} people failed: {', '.join(failed[:10])}\n")
+    from .outputs.words import claim_title
+
+    out.write(
+        "Each person's warning signs are in their own log: run 'backcare check' on a "
+        "person's files before reading anything into the pooled numbers. People who log in "
+        "an app are not a random sample (docs/cohort.md).\n"
+    )
     for row in pooled.to_dict("records"):
+        row["claim"] = claim_title(str(row["claim"]))
         if not row["n_people"]:
             out.write(f"{row['claim']}: tested in no one ({row['not_fitted_reasons']})\n")
             continue
