@@ -17,6 +17,7 @@ import datetime as dt
 import html
 import io
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -230,6 +231,7 @@ def _details(log: Log, card: pd.DataFrame) -> str:
     if len(treated):
         parts.append(_plot(lambda ax: _scorecard_plot(card, "treatment", ax)))
     parts.append(_timeline(log))
+    parts.append(_screen(log))
     parts.append("<h3>What was read</h3>")
     parts.append(_table(words.reading_rows(log), words.READING_COLUMNS))
     parts.append("<h3>Words used here</h3><ul>")
@@ -238,6 +240,45 @@ def _details(log: Log, card: pd.DataFrame) -> str:
     parts.extend(f"<li>{_esc(t)}</li>" for t in words.SOURCE_TITLES.values())
     parts.append("</ul></section>")
     return "\n".join(parts)
+
+
+def _screen(log: Log) -> str:
+    """Other tags the person logged, screened the same honest way: exploratory, apart from
+    the articles' claims, and never with a verdict word."""
+    from ..stats.screen import factor_screen
+
+    head = (
+        "<h3>Other tags you logged (exploratory)</h3><p class='note'>Every other tag "
+        "logged on at least 14 days, tested the same way as the advice (spasms on the day "
+        "after a tagged day, with a correction for the number of tags screened). This is a "
+        "screen for ideas to test, not one of the articles' claims: with many tags, some "
+        "links appear by chance.</p>"
+    )
+    try:
+        screen = factor_screen(log)
+    except AnalysisError as exc:
+        return head + f"<p>{_esc(words.cannot(exc))}</p>"
+    if screen.empty:
+        return head + "<p>No other tag was logged on enough days to screen.</p>"
+    rows = []
+    for r in screen.head(12).to_dict("records"):
+        estimate = r.get("rate_ratio")
+        finding = (
+            f"{words.number(float(estimate))} times as likely "
+            f"({words.number(float(r['ci_low']))} to {words.number(float(r['ci_high']))})"
+            if estimate is not None and pd.notna(estimate)
+            else words.readable(str(r.get("note", "") or "not fitted"))
+        )
+        rows.append(
+            {
+                "Tag": re.sub(r"^\s*(\[\d+\]|<[^>]*>)\s*", "", str(r["tag"])),
+                "Days tagged": int(r["days_tagged"]),
+                "Spasms the day after": int(r["n_onsets_after"]),
+                "A new spasm the day after": finding,
+            }
+        )
+    columns = ["Tag", "Days tagged", "Spasms the day after", "A new spasm the day after"]
+    return head + _table(rows, columns)
 
 
 def _scorecard_plot(card: pd.DataFrame, group: str, ax: Any) -> None:
