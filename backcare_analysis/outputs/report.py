@@ -59,10 +59,12 @@ img { max-width: 100%; height: auto; }
 @media print {
   body { max-width: none; margin: 0; padding: 0; font-size: 9pt; line-height: 1.25; }
   h1 { font-size: 13pt; } h2 { font-size: 11pt; margin: 0.5rem 0 0.2rem 0; }
-  table { font-size: 7.5pt; margin: 0.2rem 0; }
-  th, td { padding: 0.05rem 0.25rem; }
+  table { font-size: 7pt; margin: 0.2rem 0; line-height: 1.15; }
+  th, td { padding: 0.03rem 0.2rem; }
+  .emergency { font-size: 7.5pt; }
+  .emergency ul { margin: 0; }
   .warning, .ok, .emergency { padding: 0.1rem 0.5rem; margin: 0.3rem 0; }
-  .page-one img { max-height: 6.3cm; width: auto; display: block; margin: 0 auto; }
+  .page-one img { max-height: 5.4cm; width: auto; display: block; margin: 0 auto; }
   a { color: inherit; text-decoration: none; }
 }
 """

@@ -293,7 +293,10 @@ def short_finding(row: Mapping[Any, Any]) -> str:
     measure = str(row.get("measure", "rate ratio"))
     group = str(row.get("group", ""))
     if measure == "probability":
-        return f"{estimate:.0%} chance of another episode within a year ({low:.0%} to {high:.0%})"
+        return (
+            f"{percent(estimate)} chance of another episode within a year "
+            f"({percent(low)} to {percent(high)})"
+        )
     if group == "treatment":
         return f"Episodes {number(estimate)} times as long ({number(low)} to {number(high)})"
     tested = [p.strip() for p in str(row.get("tested", "") or "").split(",")]
