@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 
 from backcare_analysis import read_log
-from backcare_analysis.advice import CLAIMS, SCORECARD_COLUMNS, check_advice, scorecard_verdicts
+from backcare_analysis.advice import (
+    CLAIMS,
+    POSTERIOR_COLUMNS,
+    SCORECARD_COLUMNS,
+    check_advice,
+    scorecard_verdicts,
+)
 from backcare_analysis.cli import main
 from backcare_analysis.schema import Log, conform, empty_table
 from backcare_analysis.stats.treatments import CAVEAT
@@ -52,7 +58,7 @@ def test_every_claim_is_present_with_a_verdict_from_the_vocabulary(
     sample_card: pd.DataFrame,
 ) -> None:
     assert sample_card["claim"].tolist() == CLAIM_IDS == [c.id for c in CLAIMS]
-    assert list(sample_card.columns) == list(SCORECARD_COLUMNS)
+    assert list(sample_card.columns) == [*SCORECARD_COLUMNS, *POSTERIOR_COLUMNS]
     assert sample_card["verdict"].isin([*VERDICTS, DESCRIBED]).all()
     assert (sample_card["source_files"].str.len() > 0).all()
     assert (sample_card["published"].str.len() > 0).all()
