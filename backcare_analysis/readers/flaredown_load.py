@@ -54,7 +54,11 @@ def load(path: Path, *, progress: bool) -> tuple[pd.DataFrame, str, tuple[int, s
             continue
         except pd.errors.ParserError as exc:
             if "Expected" not in str(exc):
-                raise LogFormatError(f"{path}: not a readable CSV ({exc})") from None
+                raise LogFormatError(
+                    f"{path}: not a readable CSV ({str(exc).strip()}); usually a quote that "
+                    "opens a field and never closes: check that row in a text editor, or "
+                    "download the file again"
+                ) from None
             # Rare: rows with too many fields. Read them into spare columns and reject them.
             options["names"] = header + [f"_extra{i}" for i in range(16)]
             try:
