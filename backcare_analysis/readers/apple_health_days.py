@@ -48,6 +48,9 @@ from .apple_health_rules import (
 from .apple_health_stream import Element, Records
 from .apple_health_tables import Tables, tables
 
+#: The longest attribute a quantity record may hold (Apple writes at most a few hundred).
+MAX_FIELD_BYTES = 4096
+
 
 class Collector:
     """Turns the elements of one export into daily values.
@@ -87,6 +90,16 @@ class Collector:
         for i, element in enumerate(elements):
             kind = element[0]
             if kind in QUANTITIES:
+                longest = max(len(field) for field in element[1:6])
+                if longest > MAX_FIELD_BYTES:
+                    # Columns of fixed-width bytes would make every record as wide as this one.
+                    self._reject(
+                        lines[i],
+                        element,
+                        f"a value {longest:,} bytes long: no real export writes one; "
+                        "export the data again from the Health app",
+                    )
+                    continue
                 q_index.append(i)
             elif kind == b"SleepAnalysis":
                 self._sleep_record(lines[i], element)
