@@ -166,18 +166,15 @@ def test_notebook_runs_in_jupyterlab(lab: str, browser: object, name: str) -> No
         page.close()
 
 
+_REAL = ROOT.parent / "shared" / "real-exports"
+#: Every real export a report can be made of (as a user passes it), and the samples.
 REPORT_LOGS = {
     "sample": [ROOT / "data" / "sample" / "spreadsheet"],
-    "real-bearable": [
-        ROOT.parent / "shared" / "real-exports" / "bearable" / "Bearable_Export_20210728.csv"
-    ],
-    "real-googlefit": [
-        ROOT.parent
-        / "shared"
-        / "real-exports"
-        / "google-fit"
-        / "kaustubhgupta-2018-daily-activity-metrics.csv"
-    ],
+    **{
+        f"real-{p.parent.name}-{p.stem}": [p]
+        for p in sorted(_REAL.glob("*/*"))
+        if p.name not in ("bearable-export-02-04-2021.csv", "davidcdcb-2021-es-noheader.csv")
+    },
 }
 #: A report prints to a few clean pages.
 MAX_REPORT_PAGES = 8

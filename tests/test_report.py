@@ -24,22 +24,43 @@ SAMPLE = ROOT / "data" / "sample"
 #: Each real export as a user would pass it (file or folder), and the pairings a user
 #: would make (a symptom diary with a watch).
 REAL_INPUTS: list[tuple[str, ...]] = [
-    ("bearable/Bearable_Export_20210728.csv",),
-    ("bearable/bearable-export-21-08-2021.csv",),
+    *[(f"bearable/{n}",) for n in (
+        "Bearable_Export_20210728.csv", "bearable-export-21-08-2021.csv",
+        "bearable-export-26-08-2021.csv", "bearable-export-27-10-2021.csv",
+    )],
+    ("bearable",),  # the folder: two people's exports and the misnamed spreadsheet in it
     (
         "bearable/bearable-export-21-08-2021.csv",
         "bearable/bearable-export-26-08-2021.csv",
         "bearable/bearable-export-27-10-2021.csv",
     ),
-    ("daylio/kije-2023-en-8col.csv",),
-    ("daylio/kayraucklnc-2020-en-7col-ampm.csv",),
-    ("apple-health/hkimport-2017-v3-en_US-export.xml",),
-    ("apple-health/synthetic-ms051uh-sk_SK-export.xml",),
-    ("google-fit/kaustubhgupta-2018-daily-activity-metrics.csv",),
-    ("google-fit/manilmunjal-2022-daily-activity-metrics.csv",),
+    *[(f"daylio/{n}",) for n in (
+        "kije-2023-en-8col.csv", "kayraucklnc-2020-en-7col-ampm.csv",
+        "zhafen-2018-en-yearformat.csv",
+    )],
+    *[(f"apple-health/{n}",) for n in (
+        "hkimport-2017-v3-en_US-export.xml", "synthetic-ms051uh-sk_SK-export.xml",
+        "tdda-2016-en_GB-export6s3sample.xml", "fixture-healthkit-to-sqlite-export.xml",
+    )],
+    ("fitbit/aduyng-takeout-2024",),
+    ("fitbit/danlsn-user-site-export-2017",),
+    *[(f"google-fit/{n}",) for n in (
+        "kaustubhgupta-2018-daily-activity-metrics.csv",
+        "manilmunjal-2022-daily-activity-metrics.csv",
+        "anthonyprinc-2023-daily-activity-metrics.csv",
+        "anthonyprinc-2023-daily-activity-metrics-2023-11-01.csv",
+    )],
+    ("google-fit/athrvakulkarni11-2025",),
+    # The pairings a user would make: a diary with a watch or phone.
     ("bearable/Bearable_Export_20210728.csv", "apple-health/hkimport-2017-v3-en_US-export.xml"),
     ("daylio/kije-2023-en-8col.csv", "google-fit/kaustubhgupta-2018-daily-activity-metrics.csv"),
-]
+    ("bearable/bearable-export-27-10-2021.csv", "fitbit/aduyng-takeout-2024"),
+]  # fmt: skip
+#: Real files that are not a log, refused by design with the package's own message.
+REAL_REFUSED = {
+    "bearable/bearable-export-02-04-2021.csv": "despite its name, it is not a Bearable",
+    "daylio/davidcdcb-2021-es-noheader.csv": "header",
+}
 
 _TAGS = re.compile(r"<style>.*?</style>|<[^>]+>", re.S)
 
@@ -60,7 +81,8 @@ def assert_reads_as_words(document: str) -> None:
     assert "dtype:" not in text
     # Claim ids and column names appear only inside the self-experiment command.
     prose = re.sub(r"backcare plan \w+", "", text)
-    ids = re.findall(r"\b[a-z]+_[a-z0-9_]+\b", prose)
+    # (File names as the export wrote them, "sedentary_minutes-2024-10-08.json", are kept.)
+    ids = re.findall(r"(?<![\w.-])[a-z]+_[a-z0-9_]+(?![\w.-])", prose)
     assert ids == [], f"code names in the prose: {sorted(set(ids))[:10]}"
     # No long floats like 0.884615 or 3.2e-07.
     assert not re.search(r"\d\.\d{4,}|\de-\d", text)
@@ -157,7 +179,7 @@ def test_report_on_a_log_without_episodes_says_why_instead_of_crashing(make: obj
     assert_page_one_holds_warnings_and_scorecard(document)
     assert_reads_as_words(document)
     assert "No warning signs found in this log" not in document  # the checks could not run
-    assert "could not be checked" in document
+    assert "could not be checked" in document or "could run: they need episodes" in document
 
 
 @pytest.mark.shared
@@ -171,6 +193,20 @@ def test_report_on_every_real_export(names: tuple[str, ...], tmp_path: Path) -> 
     assert_page_one_holds_warnings_and_scorecard(document)
     assert_reads_as_words(document)
     assert "Simulated data" not in document
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name", list(REAL_REFUSED), ids=lambda n: Path(n).stem)
+def test_report_refuses_a_real_file_that_is_no_log_with_its_own_message(
+    name: str, tmp_path: Path
+) -> None:
+    from backcare_analysis import LogFormatError
+
+    if not REAL.exists():
+        pytest.skip("../shared/real-exports is not beside the project")
+    with pytest.raises(LogFormatError, match=REAL_REFUSED[name]):
+        build_report(REAL / name, tmp_path / "r.html", progress=False)
+    assert not (tmp_path / "r.html").exists()
 
 
 def test_every_claim_has_a_title_in_words() -> None:

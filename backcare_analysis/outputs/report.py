@@ -109,7 +109,8 @@ def is_synthetic(log: Log) -> bool:
 def _header(log: Log, made_on: dt.date) -> str:
     prov = log.provenance.loc[log.provenance["rows_read"] > 0]
     sources = sorted({words.FORMAT_NAMES.get(str(s), str(s)) for s in prov["source"] if str(s)})
-    names = ", ".join(Path(str(f)).name for f in prov["file"])
+    files = [Path(str(f)).name for f in prov["file"]]
+    names = ", ".join(files[:3]) + (f" and {len(files) - 3} more files" if len(files) > 3 else "")
     days = pd.concat([log.daily["date"], log.episodes["start_local"].dt.normalize()]).dropna()
     span = f"{days.min():%d %b %Y} to {days.max():%d %b %Y}" if len(days) else "no dated entries"
     parts = [
@@ -155,7 +156,13 @@ def _warnings(log: Log) -> str:
         else:
             css_box += "<p>No warning signs found in the checks that could run.</p>"
     missing = checks.loc[~checks["could_run"]]
-    if len(missing):
+    if len(missing) == len(checks) and log.episodes.empty:
+        css_box += (
+            "<p class='note'>None of the checks (pain down a leg, spasms coming more often, "
+            "getting worse, not settling) could run: they need episodes from a symptom "
+            "diary.</p>"
+        )
+    elif len(missing):
         names = {
             "leg_pain": "Pain down a leg or numbness",
             "more_frequent": "Spasms coming more often",

@@ -164,6 +164,8 @@ def next_step(row: Mapping[Any, Any]) -> str:
     verdict = str(row.get("verdict", ""))
     group = str(row.get("group", ""))
     if verdict == "not enough data":
+        if "no symptom diary" in str(row.get("sentence", "")).lower():
+            return "Add a symptom diary"
         return what_to_try(row)
     if group == "natural course":
         return "Keep logging episodes"
@@ -269,6 +271,8 @@ def not_enough_words(row: Mapping[Any, Any]) -> str:
     """Why a claim could not be tested, in words (the analysis' own sentence names columns
     and windows; this says the same for people)."""
     sentence = str(row.get("sentence", "") or "")
+    if "no symptom diary" in sentence.lower():
+        return "No symptom diary was given, so spasms cannot be related to anything."
     if not _IDENTIFIER.search(sentence):
         return plain(sentence) or "Not enough data in this log."
     days = [int(d) for d in _ONLY_DAYS.findall(sentence)]
