@@ -125,3 +125,32 @@ def test_a_log_where_every_claim_lacks_data_has_its_own_exit_code(tmp_path: Path
     code, out = run("check", str(daily))
     assert code == EXIT_NO_DATA
     assert "nan" not in out.lower().replace("financ", "")
+
+
+REAL = ROOT.parent / "shared" / "real-exports"
+CONSOLE_LOGS = [
+    "bearable/Bearable_Export_20210728.csv",
+    "daylio/kije-2023-en-8col.csv",
+    "apple-health/hkimport-2017-v3-en_US-export.xml",
+    "fitbit/aduyng-takeout-2024",
+    "google-fit/kaustubhgupta-2018-daily-activity-metrics.csv",
+]
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name", ["sample", *CONSOLE_LOGS])
+def test_console_output_reads_as_words(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    if name != "sample" and not REAL.exists():
+        pytest.skip("../shared/real-exports is not beside the project")
+    monkeypatch.chdir(ROOT)
+    code, out = run() if name == "sample" else run("check", str(REAL / name))
+    assert code in (EXIT_OK, EXIT_NO_DATA)
+    assert not re.search(r"\bnan\b", out, re.I)
+    assert "<NA>" not in out
+    assert out.index("urgent care") < out.index("The advice, checked")
+    # Claim ids and column names only inside the self-experiment command and file names.
+    prose = re.sub(r"backcare plan \w+", "", out)
+    ids = re.findall(r"(?<![\w./-])[a-z]+_[a-z0-9_]+(?![\w.-])", prose)
+    assert ids == [], sorted(set(ids))[:10]
