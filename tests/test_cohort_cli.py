@@ -22,7 +22,7 @@ def test_cohort_command_writes_the_pooled_table(tmp_path: Path) -> None:
     text = out.getvalue()
     assert text.startswith(f"4 people read from {PEOPLE} (4 in the source; 0 unreadable")
     assert "lifting: pooled rate ratio " in text
-    assert "sitting: tested in no one (not enough data 4)" in text
+    assert "Sitting less: tested in no one (not enough data 4)" in text
     pooled = pd.read_csv(csv)
     assert pooled.set_index("claim").loc["lifting", "n_people"] >= 3
     tables = json.loads(js.read_text())
