@@ -77,11 +77,8 @@ def _esc(value: object) -> str:
 
 
 def _figure_png(fig: Figure) -> str:
-    import matplotlib.pyplot as plt
-
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return f'<img alt="figure" src="data:image/png;base64,{data}">'
 
@@ -297,13 +294,12 @@ def _scorecard_plot(card: pd.DataFrame, group: str, ax: Any) -> None:
 
 
 def _plot(draw: Any, size: tuple[float, float] = (8.0, 4.2)) -> str:
-    import matplotlib
+    # A standalone Figure: no pyplot state, and the user's backend (a notebook's, say) is
+    # left as it was.
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=size)
-    draw(ax)
+    fig = Figure(figsize=size)
+    draw(fig.subplots())
     return _figure_png(fig)
 
 
