@@ -51,7 +51,8 @@ def shown(analysis: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 def scorecard_table(card: pd.DataFrame, *, group: str | None = None) -> pd.DataFrame:
-    """The scorecard as people read it: one row per claim in words, no index column.
+    """The scorecard as people read it: one row per claim in words, no index column (the
+    report's page-one table and the notebooks show this same table).
 
     Parameters
     ----------
@@ -63,8 +64,8 @@ def scorecard_table(card: pd.DataFrame, *, group: str | None = None) -> pd.DataF
     Returns
     -------
     pandas.DataFrame
-        Columns ``Advice``, ``What your data show``, ``How sure``, ``What to try next``,
-        with the index hidden when displayed.
+        Columns ``Advice``, ``What your data show``, ``How sure``, ``Chance it helps
+        you``, ``What to try next`` (:data:`~backcare_analysis.outputs.words.SCORECARD_COLUMNS`).
     """
     rows = card if group is None else card.loc[card["group"] == group]
     return pd.DataFrame(

@@ -30,6 +30,7 @@ from ..safety import EMERGENCY_ADVICE, EMERGENCY_SIGNS, red_flags, safety_checks
 from ..schema import AnalysisError, Log, PathLike
 from ..summary import summarize
 from . import words
+from .notebook import scorecard_table
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -83,7 +84,7 @@ def _figure_png(fig: Figure) -> str:
     return f'<img alt="figure" src="data:image/png;base64,{data}">'
 
 
-def _table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+def _table(rows: Sequence[Mapping[Any, Any]], columns: Sequence[str]) -> str:
     """A small HTML table without an index column; numbers right-aligned."""
     head = "".join(f"<th>{_esc(c)}</th>" for c in columns)
     body = []
@@ -173,21 +174,6 @@ def _warnings(log: Log) -> str:
         )
         css_box += f"<p class='note'>Checks that could not run:</p><ul class='note'>{items}</ul>"
     return css_box + "</section>" + emergency_box
-
-
-def _scorecard_rows(card: pd.DataFrame) -> list[dict[str, str]]:
-    rows = []
-    for r in card.to_dict("records"):
-        rows.append(
-            {
-                "Advice": words.claim_title(str(r["claim"])),
-                "What your data show": words.short_finding(r),
-                "How sure": words.how_sure(r),
-                "Chance it helps you": words.chance_cell(r),
-                "What to try next": words.next_step(r),
-            }
-        )
-    return rows
 
 
 def _details(log: Log, card: pd.DataFrame) -> str:
@@ -333,7 +319,7 @@ def render_report(log: Log, *, made_on: dt.date | None = None) -> str:
         _header(log, made_on),
         _warnings(log),
         "<h2>The advice, checked against this log</h2>",
-        _table(_scorecard_rows(card), words.SCORECARD_COLUMNS),
+        _table(scorecard_table(card).to_dict("records"), words.SCORECARD_COLUMNS),
     ]
     if card.loc[card["group"] == "prevention", "estimate"].notna().any():
         page_one.append(_plot(lambda ax: _scorecard_plot(card, "prevention", ax)))
