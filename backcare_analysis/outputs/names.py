@@ -98,3 +98,12 @@ FORMAT_NAMES: Final[Mapping[str, str]] = {
     "fitbit": "Fitbit",
     "google_fit": "Google Fit",
 }
+
+
+#: The warning-sign checks of :func:`~backcare_analysis.safety.safety_checks`, in words.
+CHECK_NAMES: Final[Mapping[str, str]] = {
+    "leg_pain": "pain down a leg or numbness",
+    "more_frequent": "spasms coming more often",
+    "more_severe": "spasms getting worse",
+    "not_settling": "episodes not settling",
+}

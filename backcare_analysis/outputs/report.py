@@ -17,7 +17,6 @@ import datetime as dt
 import html
 import io
 import os
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,10 +25,12 @@ import pandas as pd
 
 from ..advice import check_advice
 from ..readers import read_log
+from ..readers.tagmap import strip_app_prefix
 from ..safety import EMERGENCY_ADVICE, EMERGENCY_SIGNS, red_flags, safety_checks
 from ..schema import AnalysisError, Log, PathLike
 from ..summary import summarize
 from . import words
+from .names import CHECK_NAMES
 from .notebook import scorecard_table
 
 if TYPE_CHECKING:
@@ -161,14 +162,9 @@ def _warnings(log: Log) -> str:
             "diary.</p>"
         )
     elif len(missing):
-        names = {
-            "leg_pain": "Pain down a leg or numbness",
-            "more_frequent": "Spasms coming more often",
-            "more_severe": "Spasms getting worse",
-            "not_settling": "Episodes not settling",
-        }
         items = "".join(
-            f"<li>{_esc(names.get(str(check), str(check)))}: could not be checked; it "
+            f"<li>{_esc(CHECK_NAMES.get(str(check), str(check)).capitalize())}: could not be "
+            "checked; it "
             f"{_esc(why)}.</li>"
             for check, why in zip(missing["check"], missing["why_not"], strict=True)
         )
@@ -263,7 +259,7 @@ def _screen(log: Log) -> str:
         )
         rows.append(
             {
-                "Tag": re.sub(r"^\s*(\[\d+\]|<[^>]*>)\s*", "", str(r["tag"])),
+                "Tag": strip_app_prefix(str(r["tag"])),
                 "Days tagged": int(r["days_tagged"]),
                 "Spasms the day after": int(r["n_onsets_after"]),
                 "A new spasm the day after": finding,

@@ -17,15 +17,9 @@ from ..safety import EMERGENCY_ADVICE, EMERGENCY_SIGNS, red_flags, safety_checks
 from ..schema import AnalysisError, Log
 from ..summary import summarize
 from . import words
+from .names import CHECK_NAMES
 
 WIDTH = 88
-
-_CHECK_NAMES = {
-    "leg_pain": "pain down a leg or numbness",
-    "more_frequent": "spasms coming more often",
-    "more_severe": "spasms getting worse",
-    "not_settling": "episodes not settling",
-}
 
 
 def _wrap(text: str, indent: str = "", first: str | None = None) -> list[str]:
@@ -60,7 +54,7 @@ def format_red_flags(log: Log) -> str:
         checks.loc[~checks["could_run"], "why_not"],
         strict=True,
     ):
-        lines.extend(_wrap(f"- Not checked: {_CHECK_NAMES.get(check, check)}; it {why}.", "  "))
+        lines.extend(_wrap(f"- Not checked: {CHECK_NAMES.get(check, check)}; it {why}.", "  "))
     lines.append("Signs that need urgent care, whatever the log holds:")
     lines.extend(_wrap("; ".join(EMERGENCY_SIGNS) + ".", "  ", "  "))
     lines.extend(_wrap(EMERGENCY_ADVICE, "  ", "  "))

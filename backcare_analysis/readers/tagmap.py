@@ -97,12 +97,18 @@ _NOT_DOINGS: Final = frozenset({"sleep factors", "food diary factors", "meds/sup
 _APP_PREFIX = re.compile(r"^\s*(\[\d+\]|<[^>]*>)\s*")
 
 
+def strip_app_prefix(name: str) -> str:
+    """A tag without the app's own prefix: Daylio's ``[253] take a walk`` -> ``take a
+    walk``, ``<c_sy> headache`` -> ``headache``."""
+    return _APP_PREFIX.sub("", str(name))
+
+
 def fold_tag(name: str) -> str:
     """A tag name folded for matching: lower case, accents and punctuation removed, an
     app's own prefix dropped (Daylio's ``[253] take a walk``, ``<c_sy> headache``), and
     Apple's and Fitbit's activity identifiers split into words
     (``HKWorkoutActivityTypeCoreTraining`` -> ``core training``)."""
-    text = _APP_PREFIX.sub("", str(name))
+    text = strip_app_prefix(name)
     text = text.removeprefix("HKWorkoutActivityType")
     text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text)
     text = unicodedata.normalize("NFKD", text)
