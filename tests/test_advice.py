@@ -13,6 +13,7 @@ from backcare_analysis.advice import (
     CLAIMS,
     POSTERIOR_COLUMNS,
     SCORECARD_COLUMNS,
+    SMALL_LOG_CAVEAT,
     check_advice,
     scorecard_verdicts,
 )
@@ -239,9 +240,22 @@ def test_real_tag_diaries_get_estimates_from_their_tags() -> None:
         assert row["exposure_measure"] == f"{column} (diary tags)"
         assert row["verdict"] != "not enough data", row["sentence"]
         assert row["ci_low"] < row["estimate"] < row["ci_high"]
-    # The Miller export has factors on 39 days only (23 days at risk with a tag): too few
-    # for an estimate, and the sentence says what is missing rather than guessing.
+    # The Miller export has factors on 39 days only (23 days at risk with a previous-day
+    # tag, 2 onsets after them): below the model's 56 days, so exercise and sitting get
+    # the exact unadjusted small-log comparison, wide and inconclusive; stretching is
+    # never tagged, so it cannot be estimated and says so.
     miller = check_advice(read_log(REAL_BEARABLE / "Bearable_Export_20210728.csv"))
-    exercise = miller.set_index("claim").loc["exercise"]
-    assert exercise["verdict"] == "not enough data"
-    assert exercise["sentence"]
+    miller = miller.set_index("claim")
+    for claim, column in (("exercise", "exercise_day"), ("sitting", "sitting_day")):
+        row = miller.loc[claim]
+        assert row["exposure_measure"] == f"{column} (diary tags)"
+        assert "small log" in row["tested"]
+        assert row["verdict"] == "inconclusive", row["sentence"]
+        assert (row["n_days"], row["n_events"]) == (23, 2)
+        assert row["ci_low"] < row["estimate"] < row["ci_high"]
+        assert row["ci_high"] / row["ci_low"] > 100  # two onsets decide nothing
+        assert "with nothing else taken into account" in row["sentence"]
+        assert row["caveat"] == SMALL_LOG_CAVEAT
+    stretching = miller.loc["stretching"]
+    assert stretching["verdict"] == "not enough data"
+    assert "nothing in the log records minutes of stretching" in stretching["sentence"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Literal
+from typing import Final, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -167,3 +167,118 @@ def trigger_correlations(
 def _mean(values: FloatArray) -> float:
     finite = values[np.isfinite(values)]
     return float(finite.mean()) if finite.size else math.nan
+
+
+#: A yes/no tag with fewer days at risk than the model's minimum, but at least this many
+#: (and :data:`SMALL_LOG_MIN_ONSETS` onsets), gets :func:`exact_rate_ratio` instead.
+SMALL_LOG_MIN_DAYS: Final = 14
+SMALL_LOG_MIN_ONSETS: Final = 2
+
+
+def exact_rate_ratio(
+    y: npt.ArrayLike, x: npt.ArrayLike, *, alpha: float = 0.05
+) -> dict[str, float]:
+    """Unadjusted rate ratio of onsets after days with vs without a yes/no exposure, exact.
+
+    Parameters
+    ----------
+    y
+        Onset (0/1) on each day at risk with a value of the exposure.
+    x
+        The exposure on those days (0/1).
+    alpha
+        One minus the confidence level.
+
+    Returns
+    -------
+    dict
+        ``onsets_exposed`` (``k``), ``onsets`` (``n``), ``days_exposed`` (``E``),
+        ``days_unexposed`` (``U``), ``rate_ratio`` (``(k / E) / ((n - k) / U)``; 0 or inf
+        when every onset falls on one side), ``ci_low``, ``ci_high`` and ``p_val``.
+
+    Notes
+    -----
+    Conditional on the ``n`` onsets, the number after exposed days is binomial with
+    probability ``E RR / (E RR + U)``, free of the baseline rate (the exact conditional
+    test of two Poisson rates). The interval is the Clopper-Pearson interval of that
+    probability mapped to the ratio, the p-value twice the smaller tail (the test the
+    interval inverts), so both are conservative: coverage at least ``1 - alpha``
+    whatever the counts (docs/statistics.md, small logs). Nothing else is adjusted for.
+    """
+    from scipy import stats
+
+    yy = np.asarray(y, dtype=np.float64)
+    xx = np.asarray(x, dtype=np.float64)
+    k, n = int(yy[xx == 1].sum()), int(yy.sum())
+    e, u = float((xx == 1).sum()), float((xx == 0).sum())
+    out = {
+        "onsets_exposed": float(k),
+        "onsets": float(n),
+        "days_exposed": e,
+        "days_unexposed": u,
+        "rate_ratio": math.nan,
+        "ci_low": math.nan,
+        "ci_high": math.nan,
+        "p_val": math.nan,
+    }
+    if n == 0 or e == 0 or u == 0:
+        return out
+
+    def ratio(pi: float) -> float:
+        return math.inf if pi >= 1 else pi / (1 - pi) * u / e
+
+    lo = float(stats.beta.ppf(alpha / 2, k, n - k + 1)) if k > 0 else 0.0
+    hi = float(stats.beta.ppf(1 - alpha / 2, k + 1, n - k)) if k < n else 1.0
+    pi0 = e / (e + u)
+    tails = min(stats.binom.cdf(k, n, pi0), stats.binom.sf(k - 1, n, pi0))
+    out.update(
+        rate_ratio=ratio(k / n),
+        ci_low=ratio(lo),
+        ci_high=ratio(hi),
+        p_val=float(min(1.0, 2 * tails)),
+    )
+    return out
+
+
+def small_log_comparison(panel: pd.DataFrame, trigger: str) -> dict[str, float] | None:
+    """:func:`exact_rate_ratio` of a yes/no tag on a log too small for the model.
+
+    Parameters
+    ----------
+    panel
+        A daily panel.
+    trigger
+        A trigger measured yes/no per day (``exercise_day``, ``stretching_day``,
+        ``sitting_day``, ``heavy_lifting``).
+
+    Returns
+    -------
+    dict or None
+        The result of :func:`exact_rate_ratio` with ``n_days`` and ``window_days`` (1: the
+        previous day; 3 for lifting, its 3-day window), or None when the trigger is not
+        yes/no or has fewer than :data:`SMALL_LOG_MIN_DAYS` days at risk with a value,
+        :data:`SMALL_LOG_MIN_ONSETS` onsets, or 5 days on either side.
+    """
+    from .triggers import TRIGGERS
+    from .verdicts import DEFAULT_MINIMUMS
+
+    spec = TRIGGERS.get(trigger)
+    if spec is None or spec.kind not in ("binary", "days"):
+        return None
+    window = spec.exposure if spec.kind == "binary" else "lag1"
+    column = f"{trigger}_{window}"
+    if column not in panel.columns:
+        return None
+    at_risk = panel["at_risk"].fillna(False).astype(bool).to_numpy()
+    x = panel[column].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+    y = panel["onset"].to_numpy(dtype=np.float64, na_value=np.nan)
+    rows = at_risk & np.isfinite(x) & np.isfinite(y)
+    x, y = (x[rows] > 0).astype(np.float64), y[rows]
+    if (
+        x.size < SMALL_LOG_MIN_DAYS
+        or y.sum() < SMALL_LOG_MIN_ONSETS
+        or min(x.sum(), x.size - x.sum()) < DEFAULT_MINIMUMS.level_days
+    ):
+        return None
+    days = 3.0 if window == "any3d" else 1.0
+    return {**exact_rate_ratio(y, x), "n_days": float(x.size), "window_days": days}
