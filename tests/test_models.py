@@ -109,6 +109,35 @@ def test_newton_solver_agrees_with_statsmodels_glm() -> None:
     assert fit.se_robust == pytest.approx(robust.bse[1], rel=1e-6)
 
 
+def test_firth_fit_maximises_the_penalised_likelihood() -> None:
+    # Firth's fit sets the gradient of l(beta) + log det I(beta) / 2 to zero, and stays
+    # finite where the maximum-likelihood estimate runs off (separation).
+    rng = np.random.default_rng(8)
+    design = np.column_stack([np.ones(120), rng.normal(size=(120, 2))])
+    y = (rng.random(120) < 0.1 * np.exp(0.5 * design[:, 1])).astype(float)
+    for model in ("poisson", "logistic"):
+
+        def penalised(beta: np.ndarray, model: str = model) -> float:
+            eta = design @ beta
+            mu = np.exp(eta) if model == "poisson" else 1 / (1 + np.exp(-eta))
+            w = mu if model == "poisson" else mu * (1 - mu)
+            ll = np.sum(y * eta - (np.exp(eta) if model == "poisson" else np.logaddexp(0, eta)))
+            return float(ll + 0.5 * np.linalg.slogdet(design.T @ (design * w[:, None]))[1])
+
+        beta, _ = newton_glm(design, y, model=model, firth=True)  # type: ignore[arg-type]
+        mle, _ = newton_glm(design, y, model=model)  # type: ignore[arg-type]
+        grad = [(penalised(beta + h) - penalised(beta - h)) / 2e-6 for h in np.eye(3) * 1e-6]
+        np.testing.assert_allclose(grad, 0, atol=1e-4)
+        assert abs(beta[1] - mle[1]) < 0.2  # a small-sample correction, not a new estimate
+        assert not np.allclose(beta, mle)
+    separated = np.column_stack([np.ones(60), np.r_[np.ones(20), np.zeros(40)]])
+    y = np.r_[np.zeros(20), (np.arange(40) % 5 == 0).astype(float)]
+    with pytest.raises(ArithmeticError):
+        newton_glm(separated, y)
+    beta, _ = newton_glm(separated, y, firth=True)
+    assert -6 < beta[1] < 0
+
+
 def test_units_rescale_the_ratio() -> None:
     rng = np.random.default_rng(5)
     sitting = rng.normal(7, 2, 200)
@@ -282,6 +311,10 @@ def test_helpers() -> None:
     assert trend_df(180) == 1
     assert trend_df(730) == 2
     assert trend_df(3000) == 4
+    # One df per 20 onsets: none below 20, a straight line from 20 to 39.
+    assert trend_df(365, 12) == 0
+    assert trend_df(365, 25) == 1
+    assert trend_df(1095, 45) == 2
     basis = natural_spline(np.arange(100), 3)
     assert basis.shape == (100, 3)
     np.testing.assert_allclose(basis.mean(axis=0), 0, atol=1e-12)

@@ -223,8 +223,17 @@ def trend_df(n_calendar_days: int, n_onsets: int | None = None) -> int:
     """Degrees of freedom of the slow trend.
 
     One per year of log and per :data:`TREND_ONSETS_PER_DF` onsets, between 1 (a straight
-    line) and :data:`TREND_MAX_DF`.
+    line) and :data:`TREND_MAX_DF`; none (0) below :data:`TREND_ONSETS_PER_DF` onsets.
+
+    Notes
+    -----
+    Below 20 onsets a straight line costs a degree of freedom the onsets cannot pay for:
+    with about 12 onsets in a year it moved the stretching habit, which follows each
+    episode (stretching started as treatment), to -0.16 on the log scale under no effect
+    in the issue-13 world, -0.06 without it (docs/statistics.md, "Few onsets").
     """
+    if n_onsets is not None and n_onsets < TREND_ONSETS_PER_DF:
+        return 0
     by_years = round(n_calendar_days / 365 / TREND_YEARS_PER_DF)
     by_onsets = by_years if n_onsets is None else n_onsets // TREND_ONSETS_PER_DF
     return int(min(TREND_MAX_DF, max(1, min(by_years, by_onsets))))
@@ -257,8 +266,9 @@ def adjustment_design(
     adjust
         ``"weekday"`` (six day-of-week indicators; one weekend indicator with fewer than
         :data:`WEEKDAY_MIN_ONSETS` onsets), ``"weekend"`` (one indicator), ``"trend"``
-        (natural spline of the day index with :func:`trend_df` df), ``"season"`` (one
-        annual harmonic, sine and cosine of the day of the year, when the log spans
+        (natural spline of the day index, :func:`trend_df` df, none below 20 onsets),
+        ``"season"`` (one annual harmonic, sine and cosine of the day of the year, when the
+        log spans
         :data:`SEASON_MIN_DAYS` days) and ``"recovery"`` (indicators of the bands
         :data:`RECOVERY_BANDS` of days since the last episode day; one band,
         :data:`RECOVERY_SHORT_BAND`, below :data:`RECOVERY_MIN_ONSETS` onsets).
@@ -286,7 +296,7 @@ def adjustment_design(
         day = panel["day_index"].to_numpy(dtype=np.float64)[rows]
         span = int(day.max() - day.min()) + 1 if day.size else 1
         k = trend_df(span, n_onsets)
-        basis = natural_spline(day, k) if day.size > k + 1 else np.empty((day.size, 0))
+        basis = natural_spline(day, k) if k and day.size > k + 1 else np.empty((day.size, 0))
         cols.extend(basis.T)
         names += [f"trend_{j + 1}" for j in range(basis.shape[1])]
     if "season" in adjust and rows.any():
