@@ -10,6 +10,7 @@ for a tag diary (no minutes). Usage::
 
     python validation/calibration_world.py --replicates 200 --processes 2 --out validation/out
     python validation/calibration_world.py --replicates 4              # a quick look
+    python validation/calibration_world.py --small 400 --processes 2   # small tag logs
 
 Deterministic for a given ``--seed``, whatever ``--processes``.
 """
@@ -67,16 +68,40 @@ def seed_of(master: int, setting: int, replicate: int) -> int:
     return int(seq.generate_state(1)[0])
 
 
-def run_one(task: tuple[int, int, int, World]) -> list[dict[str, object]]:
+def prevention_card(log: object) -> pd.DataFrame:
+    """The prevention rows of ``check_advice`` alone (its false-discovery step, proxies and
+    verdict rule repeated), a twelfth of the time: treatments and recurrence are described
+    and can give no verdict, which the full run checks."""
+    from backcare_analysis.advice import _prevention
+    from backcare_analysis.claims import CLAIMS, PROXY_OF
+    from backcare_analysis.stats.verdicts import DESCRIBED, benjamini_hochberg, verdict
+
+    rows = _prevention(log, [c for c in CLAIMS if c.group == "prevention"])  # type: ignore[arg-type]
+    q_values = benjamini_hochberg(np.array([float(r["p_val"]) for r in rows]))  # type: ignore[arg-type]
+    for row, q in zip(rows, q_values, strict=True):
+        estimate = float(row["estimate"])  # type: ignore[arg-type]
+        if row["claim"] in PROXY_OF and math.isfinite(estimate):
+            row["verdict"] = DESCRIBED
+        elif math.isfinite(estimate):
+            row["verdict"] = verdict(
+                float(q),
+                float(row["ci_low"]),  # type: ignore[arg-type]
+                float(row["ci_high"]),  # type: ignore[arg-type]
+                row["_expected"],  # type: ignore[arg-type]
+            )
+    return pd.DataFrame(rows)
+
+
+def run_one(task: tuple[int, int, int, World, bool]) -> list[dict[str, object]]:
     from backcare_analysis.advice import check_advice
     from backcare_analysis.schema import AnalysisError
 
-    _setting, replicate, seed, world = task
+    _setting, replicate, seed, world, prevention_only = task
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         log = simulate_world_log(world, seed)
         try:
-            card = check_advice(log)
+            card = prevention_card(log) if prevention_only else check_advice(log)
         except AnalysisError:
             return [{"setting": label(world), "days": world.days, "claim": "", "verdict": "error"}]
     rows = []
@@ -110,9 +135,11 @@ def run_one(task: tuple[int, int, int, World]) -> list[dict[str, object]]:
     return rows
 
 
-def run(replicates: int, seed: int, processes: int, only: str = "") -> pd.DataFrame:
+def run(
+    replicates: int, seed: int, processes: int, only: str = "", prevention_only: bool = False
+) -> pd.DataFrame:
     tasks = [
-        (i, r, seed_of(seed, i, r), w)
+        (i, r, seed_of(seed, i, r), w, prevention_only)
         for r in range(replicates)
         for i, w in enumerate(settings())
         if only in label(w)
@@ -237,20 +264,90 @@ def tables(res: pd.DataFrame) -> str:
     return "\n\n".join(out) + "\n"
 
 
+SMALL_TAGS = ("sitting_day", "exercise_day", "stretching_day", "heavy_lifting")
+
+
+def run_small(task: tuple[int, int]) -> list[dict[str, object]]:
+    """Small tag logs with no true effect: the exact comparison of every yes/no tag."""
+    from backcare_analysis.panel import daily_panel
+    from backcare_analysis.stats.descriptive import small_log_comparison
+    from backcare_analysis.stats.triggers import TRIGGERS
+    from backcare_analysis.stats.verdicts import benjamini_hochberg, verdict
+
+    days, seed = task
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        panel = daily_panel(simulate_world_log(World(days=days, tags=True), seed))
+        found = {t: small_log_comparison(panel, t) for t in SMALL_TAGS}
+    done = {t: r for t, r in found.items() if r is not None}
+    q = benjamini_hochberg(np.array([r["p_val"] for r in done.values()]))
+    rows = []
+    for (trigger, r), q_val in zip(done.items(), q, strict=True):
+        high = r["ci_high"] if math.isfinite(r["ci_high"]) else 1e300
+        rows.append(
+            {
+                "days": days,
+                "trigger": trigger,
+                "n_days": r["n_days"],
+                "onsets": r["onsets"],
+                "p_val": r["p_val"],
+                "covers_1": r["ci_low"] <= 1 <= r["ci_high"],
+                "verdict": verdict(float(q_val), r["ci_low"], high, TRIGGERS[trigger].expected),
+            }
+        )
+    return rows
+
+
+def small_tables(people: int, seed: int, processes: int) -> str:
+    tasks = [(days, seed_of(seed, 100 + days, r)) for days in (56, 80) for r in range(people)]
+    if processes > 1:
+        import multiprocessing
+
+        with multiprocessing.get_context("spawn").Pool(processes) as pool:
+            chunks = pool.map(run_small, tasks, chunksize=8)
+    else:
+        chunks = [run_small(t) for t in tasks]
+    res = pd.DataFrame([row for chunk in chunks for row in chunk])
+    res["decided"] = res["verdict"].isin(["supported", "contradicted"])
+    e = (
+        res.groupby(["days", "trigger"])
+        .agg(
+            tested=("p_val", "size"),
+            mean_days_at_risk=("n_days", "mean"),
+            mean_onsets=("onsets", "mean"),
+            false_verdicts=("decided", "mean"),
+            raw_p_below_05=("p_val", lambda p: float((p < 0.05).mean())),
+            covers_no_effect=("covers_1", "mean"),
+        )
+        .reset_index()
+    )
+    return f"### E. Small tag logs, no true effect ({people} people per length)\n\n" + _md(e) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replicates", type=int, default=4)
     parser.add_argument("--seed", type=int, default=20261201)
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--out", type=Path)
-    parser.add_argument("--from", dest="source", type=Path)
+    parser.add_argument("--from", dest="source", type=Path, nargs="+")
+    parser.add_argument(
+        "--prevention-only", action="store_true", help="prevention claims only (12x faster)"
+    )
+    parser.add_argument("--small", type=int, default=0, help="people per small-log length")
     parser.add_argument("--only", default="", help="settings whose label contains this")
     args = parser.parse_args(argv)
     start = time.time()
+    if args.small:
+        sys.stdout.write(small_tables(args.small, args.seed, min(2, args.processes)))
+        sys.stdout.write(f"\n{time.time() - start:.0f} s\n")
+        return 0
     if args.source:
-        res = pd.read_csv(args.source)
+        res = pd.concat([pd.read_csv(path) for path in args.source], ignore_index=True)
     else:
-        res = run(args.replicates, args.seed, min(2, args.processes), args.only)
+        res = run(
+            args.replicates, args.seed, min(2, args.processes), args.only, args.prevention_only
+        )
         if args.out:
             args.out.mkdir(parents=True, exist_ok=True)
             res.to_csv(args.out / "world_results.csv.gz", index=False)
