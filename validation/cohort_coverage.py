@@ -16,8 +16,10 @@ with an error if the two per-person tables of a fully run cohort differ.
 
     PYTHONPATH=. python validation/cohort_coverage.py --cohorts 200 --people 30 --full 5
 
-``--per-person FILE`` keeps every cohort's per-person table; ``--from-per-person FILE``
-pools such a file again without simulating (to compare pooling methods on the same data).
+``--per-person FILE`` keeps every cohort's per-person table (with each person's exposed
+days and onsets on them, for the one-stage model); ``--from-per-person FILE`` pools such a
+file again without simulating; ``--compare`` adds the pooling alternatives of
+docs/statistics.md ("Pooling people") on the same rows.
 """
 
 from __future__ import annotations
@@ -31,14 +33,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 
-from backcare_analysis.cohort import cohort_advice, pool_advice, read_cohort
+from backcare_analysis.cohort import cohort_advice, pool_advice, random_effects, read_cohort
 from backcare_analysis.cohort.run import PER_PERSON_COLUMNS
 from backcare_analysis.panel import daily_panel
 from backcare_analysis.readers.flaredown_stream import read_flaredown_cohort
 from backcare_analysis.schema import AnalysisError
-from backcare_analysis.stats.onset import onset_rate_ratios
+from backcare_analysis.stats.onset import onset_rate_ratios, small_sample_inflation
 from backcare_analysis.synthetic.cohort import CohortSetting, write_flaredown_cohort
 
 NOT_FITTED = {
@@ -153,6 +155,105 @@ def coverage(per_person: pd.DataFrame, rr: float, tau: float, method: str) -> pd
     return pd.DataFrame(rows)
 
 
+def _hksj(y: np.ndarray, se: np.ndarray, *, floor: bool, method: str = "REML") -> dict[str, float]:
+    fit = random_effects(y, se, method=method)  # type: ignore[arg-type]
+    w = 1 / (se**2 + fit["tau2"])
+    var = float(np.sum(w * (y - fit["mu"]) ** 2) / ((len(y) - 1) * np.sum(w)))
+    half = float(stats.t.ppf(0.975, len(y) - 1)) * math.sqrt(
+        max(var, 1 / float(np.sum(w))) if floor else var
+    )
+    return {**fit, "ci_low": fit["mu"] - half, "ci_high": fit["mu"] + half}
+
+
+_GH_X, _GH_W = np.polynomial.hermite_e.hermegauss(40)
+
+
+def _glmm_nll(params: np.ndarray, a: np.ndarray, n: np.ndarray, offset: np.ndarray) -> float:
+    eta = params[0] + math.exp(params[1]) * _GH_X[None, :] + offset[:, None]
+    ll = a[:, None] * eta - n[:, None] * np.logaddexp(0, eta)
+    top = ll.max(axis=1, keepdims=True)
+    return -float(np.sum(top[:, 0] + np.log(np.exp(ll - top) @ (_GH_W / _GH_W.sum()))))
+
+
+def conditional_glmm(rows: pd.DataFrame) -> dict[str, float]:
+    """One-stage model: given a person's onsets, those on exposed days are binomial with log
+    odds ``beta_i + log(exposed days / unexposed days)``, ``beta_i ~ Normal(mu, tau^2)``
+    (Gauss-Hermite, 40 points); profile-likelihood 95% interval for ``mu``."""
+    d1 = rows["exposed_days"].to_numpy(float)
+    d0 = rows["n_days"].to_numpy(float) - d1
+    ok = (d1 > 0) & (d0 > 0) & (rows["n_events"].to_numpy() > 0)
+    a, n = rows["exposed_onsets"].to_numpy(float)[ok], rows["n_events"].to_numpy(float)[ok]
+    data = (a, n, np.log(d1[ok] / d0[ok]))
+    best = min(
+        (optimize.minimize(_glmm_nll, [0.5, t], args=data, method="Nelder-Mead") for t in (-3, -1)),
+        key=lambda r: float(r.fun),
+    )
+
+    def gap(mu: float) -> float:
+        inner = optimize.minimize_scalar(
+            lambda t: _glmm_nll(np.array([mu, t]), *data), bounds=(-8, 2), method="bounded"
+        )
+        return float(inner.fun) - float(best.fun) - float(stats.chi2.ppf(0.95, 1)) / 2
+
+    mu = float(best.x[0])
+    return {
+        "mu": mu,
+        "ci_low": optimize.brentq(gap, mu - 3, mu),
+        "ci_high": optimize.brentq(gap, mu, mu + 3),
+        "tau2": math.exp(2 * float(best.x[1])),
+        "tau2_low": math.nan,
+        "tau2_high": math.nan,
+    }
+
+
+def compare(per_person: pd.DataFrame, rr: float, tau: float) -> pd.DataFrame:
+    """The pooling alternatives of docs/statistics.md ("Pooling people") on the same rows."""
+    results: dict[str, list[dict[str, float]]] = {}
+    for _, rows in per_person.groupby("cohort", sort=True):
+        fitted = rows.loc[rows["estimate"].notna()]
+        y, se = np.log(fitted["estimate"].to_numpy(float)), fitted["se_log"].to_numpy(float)
+        n = fitted["n_events"].to_numpy(float)
+        factor = small_sample_inflation(n)
+        d1 = fitted["exposed_days"].to_numpy(float)
+        d0 = fitted["n_days"].to_numpy(float) - d1
+        mu = float(np.median(y))
+        for _ in range(200):  # SE of each person at the pooled ratio, iterated
+            p = d1 * math.exp(mu) / (d1 * math.exp(mu) + d0)
+            at_pooled = _hksj(y, factor / np.sqrt(n * p * (1 - p)), floor=False)
+            if abs(at_pooled["mu"] - mu) < 1e-10:
+                break
+            mu = at_pooled["mu"]
+        fits = {
+            "first release: scorecard SE, REML, HKSJ unfloored": _hksj(y, se, floor=False),
+            "scorecard SE, REML, HKSJ floored": _hksj(y, se, floor=True),
+            "information SE, REML, HKSJ unfloored": _hksj(y, se / factor, floor=False),
+            "information SE, REML, HKSJ floored (pool_advice)": _hksj(y, se / factor, floor=True),
+            "information SE, PM, HKSJ floored": _hksj(y, se / factor, floor=True, method="PM"),
+            "SE at the pooled ratio (iterated), REML, HKSJ unfloored": at_pooled,
+            "equal weights, t interval": _hksj(y, np.full(len(y), 1e-6), floor=False),
+            "one-stage conditional binomial GLMM": conditional_glmm(rows),
+        }
+        for name, fit in fits.items():
+            results.setdefault(name, []).append(fit)
+    out = []
+    for name, fits in results.items():
+        table = pd.DataFrame(fits)
+        covers = (table["ci_low"] <= math.log(rr)) & (math.log(rr) <= table["ci_high"])
+        covers_tau = (table["tau2_low"] <= tau**2) & (tau**2 <= table["tau2_high"])
+        out.append(
+            {
+                "pooling": name,
+                "mean_error": table["mu"].mean() - math.log(rr),
+                "sd": table["mu"].std(ddof=0),
+                "covers_mean": covers.mean(),
+                "covers_tau": covers_tau.mean() if table["tau2_low"].notna().any() else math.nan,
+                "mean_tau": np.sqrt(table["tau2"]).mean(),
+                "tau_zero": (table["tau2"] < 1e-8).mean(),
+            }
+        )
+    return pd.DataFrame(out)
+
+
 def clopper_pearson(hits: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
     low = float(stats.beta.ppf(alpha / 2, hits, n - hits + 1)) if hits > 0 else 0.0
     high = float(stats.beta.ppf(1 - alpha / 2, hits + 1, n - hits)) if hits < n else 1.0
@@ -171,6 +272,7 @@ def main() -> None:
     parser.add_argument("--per-person", type=Path, default=None, help="CSV of every person's row")
     parser.add_argument("--from-per-person", type=Path, default=None, help="pool this CSV again")
     parser.add_argument("--out", type=Path, default=None, help="CSV of every cohort's fit")
+    parser.add_argument("--compare", action="store_true", help="also the pooling alternatives")
     args = parser.parse_args()
     start = time.perf_counter()
     if args.from_per_person is not None:
@@ -197,6 +299,8 @@ def main() -> None:
         f"SD {log_ratio.std():.3f}; median tau {table['tau'].median():.3f} (true {args.tau}); "
         f"tau = 0 in {(table['tau'] == 0).mean():.0%}"
     )
+    if args.compare:
+        print(compare(per_person, args.rr, args.tau).round(3).to_string(index=False))
     print(
         f"{simulated:.0f} s simulating and fitting people, {time.perf_counter() - start:.0f} s "
         f"in all; load average {os.getloadavg()}"
