@@ -208,8 +208,11 @@ def test_pool_counts_every_person(per_person: pd.DataFrame) -> None:
     assert lifting["n_supported"] == (own == "supported").sum()
     counted = lifting["n_supported"] + lifting["n_contradicted"] + lifting["n_inconclusive"]
     assert counted == (~own.isin(["failed", "not enough data"])).sum()
-    fit = random_effects(np.log(ok["estimate"]), ok["se_log"])
+    # Pooled on the information-based SE: the scorecard's SE without its small-sample factor.
+    info_se = ok["se_log"] / np.sqrt(ok["n_events"] / (ok["n_events"] - 3))
+    fit = random_effects(np.log(ok["estimate"]), info_se)
     assert lifting["pooled_ratio"] == pytest.approx(math.exp(fit["mu"]))
+    assert lifting["tau"] == pytest.approx(math.sqrt(fit["tau2"]))
     assert lifting["ci_low"] < lifting["pooled_ratio"] < lifting["ci_high"]
     sitting = pooled.loc["sitting"]
     assert sitting["n_people"] == 0
@@ -225,7 +228,8 @@ def test_shrinkage_weights_by_precision(per_person: pd.DataFrame) -> None:
     assert len(lifting) == fit["n_people"]
     own = per_person.loc[per_person["claim"] == "lifting"].set_index("person")
     for row in lifting.itertuples():
-        v = own.loc[row.person, "se_log"] ** 2
+        n = own.loc[row.person, "n_events"]
+        v = own.loc[row.person, "se_log"] ** 2 * (n - 3) / n  # the SE the pooling used
         b = fit["tau"] ** 2 / (fit["tau"] ** 2 + v)
         assert row.weight_own == pytest.approx(b)
         expected = b * math.log(row.own_ratio) + (1 - b) * math.log(fit["pooled_ratio"])

@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from ..stats.onset import small_sample_inflation
+
 #: Measures that are ratios and pool on the log scale.
 RATIO_MEASURES: Final = ("rate ratio", "ratio of durations")
 
@@ -105,16 +107,20 @@ def random_effects(
     Returns
     -------
     dict
-        ``mu``, ``se_mu`` (Hartung-Knapp-Sidik-Jonkman), ``ci_low``/``ci_high`` (``t`` with
-        ``k - 1`` df), ``tau2``, ``tau2_low``/``tau2_high`` (Q-profile), ``pi_low``/
-        ``pi_high`` (prediction for a new person, ``t`` with ``k - 2`` df) and ``k``; all
-        on the log scale.
+        ``mu``, ``se_mu`` (Hartung-Knapp-Sidik-Jonkman, floored), ``ci_low``/``ci_high``
+        (``t`` with ``k - 1`` df), ``tau2``, ``tau2_low``/``tau2_high`` (Q-profile),
+        ``pi_low``/``pi_high`` (prediction for a new person, ``t`` with ``k - 2`` df) and
+        ``k``; all on the log scale.
 
     Notes
     -----
     ``tau^2`` by REML or Paule-Mandel; the pooled mean weights each person by
-    ``1 / (se^2 + tau^2)``; the Hartung-Knapp variance is
-    ``sum w (y - mu)^2 / ((k - 1) sum w)``, not floored at the usual one.
+    ``w = 1 / (se^2 + tau^2)``. Its variance is the Hartung-Knapp one,
+    ``sum w (y - mu)^2 / ((k - 1) sum w)``, floored at the usual ``1 / sum w`` (the
+    modification of Knapp and Hartung 2003; Jackson et al. 2017): when ``tau^2`` is
+    estimated as 0 and people agree more than their standard errors say, the unfloored
+    variance falls below the fixed-effect one, and on simulated cohorts that left the
+    interval too narrow (docs/statistics.md, "Pooling people").
     """
     y, v = np.asarray(y, float), np.asarray(se, float) ** 2
     k = len(y)
@@ -132,7 +138,8 @@ def random_effects(
     if k == 1:
         out["se_mu"] = math.sqrt(v[0])
         return out
-    se_mu = math.sqrt(float(np.sum(w * (y - mu) ** 2)) / ((k - 1) * float(np.sum(w))))
+    hksj = float(np.sum(w * (y - mu) ** 2)) / ((k - 1) * float(np.sum(w)))
+    se_mu = math.sqrt(max(hksj, 1.0 / float(np.sum(w))))
     t = float(stats.t.ppf(1 - alpha / 2, k - 1))
     out.update(se_mu=se_mu, ci_low=mu - t * se_mu, ci_high=mu + t * se_mu)
     out["tau2_low"], out["tau2_high"] = _q_profile(y, v, alpha)
@@ -140,6 +147,38 @@ def random_effects(
         half = float(stats.t.ppf(1 - alpha / 2, k - 2)) * math.sqrt(tau2 + se_mu**2)
         out.update(pi_low=mu - half, pi_high=mu + half)
     return out
+
+
+def pooling_se(rows: pd.DataFrame) -> pd.Series:
+    """Each person's standard error as the pooling uses it: the information-based one.
+
+    Parameters
+    ----------
+    rows
+        Rows of the per-person table (:func:`~backcare_analysis.cohort.cohort_advice`).
+
+    Returns
+    -------
+    pandas.Series
+        ``se_log`` of a rate ratio of onsets divided by the small-sample factor the
+        scorecard multiplied it by (:func:`~backcare_analysis.stats.onset.small_sample_inflation`
+        of ``n_events``, the onsets); ``se_log`` unchanged for other measures.
+
+    Notes
+    -----
+    The factor widens one person's interval to the spread seen when only that person's
+    log is known. In a random-effects model the within-person variances also set how much
+    of the scatter between people is spread (``tau^2``): in 300 simulated cohorts the
+    personal log ratios scattered around their own true values with 0.92 times the
+    information-based variance but only 0.71 times the inflated one, so the inflated
+    variances explained the real spread away (``tau`` estimated as 0 in 69% of cohorts,
+    its interval covering the truth in 81%, against 43% and 96% without the factor;
+    docs/statistics.md, "Pooling people").
+    """
+    se = rows["se_log"].astype(float)
+    onset = (rows["measure"] == "rate ratio").to_numpy()
+    factor = small_sample_inflation(rows["n_events"].to_numpy(np.float64))
+    return pd.Series(np.where(onset, se.to_numpy() / factor, se.to_numpy()), index=rows.index)
 
 
 def _fitted(rows: pd.DataFrame) -> pd.Series:
@@ -190,8 +229,9 @@ def pool_advice(
 
     Notes
     -----
-    People who log in an app are not a random sample of people with back pain: the pooled
-    ratio describes people like these loggers (docs/cohort.md).
+    Each person enters with their own log ratio and its information-based standard error
+    (:func:`pooling_se`). People who log in an app are not a random sample of people with
+    back pain: the pooled ratio describes people like these loggers (docs/cohort.md).
     """
     rows = []
     for claim, group in per_person.groupby("claim", sort=False):
@@ -203,7 +243,7 @@ def pool_advice(
         used = group.loc[fitted]
         fit = random_effects(
             np.log(used["estimate"].to_numpy(float)),
-            used["se_log"].to_numpy(float),
+            pooling_se(used).to_numpy(float),
             alpha=alpha,
             method=method,
         )
@@ -226,7 +266,7 @@ def pool_advice(
                 "n_inconclusive": int((verdicts == "inconclusive").sum()),
                 "n_not_fitted": int((~fitted).sum()),
                 "not_fitted_reasons": _reasons(group.loc[~fitted]),
-                "method": f"{method} tau^2, Hartung-Knapp intervals, Q-profile for tau",
+                "method": f"{method} tau^2, Hartung-Knapp intervals (floored), Q-profile for tau",
             }
         )
     return pd.DataFrame(rows, columns=list(POOLED_COLUMNS))
@@ -261,7 +301,8 @@ def shrink_advice(
     -----
     Empirical Bayes: the shrunk log ratio is ``B y + (1 - B) mu`` with
     ``B = tau^2 / (tau^2 + se^2)``; its variance ``B se^2 + (1 - B)^2 se_mu^2`` adds the
-    pooled mean's uncertainty. With ``tau = 0`` everyone gets the pooled ratio.
+    pooled mean's uncertainty. ``se`` is the one the pooling used (:func:`pooling_se`), on
+    whose scale ``tau`` was estimated. With ``tau = 0`` everyone gets the pooled ratio.
     """
     pooled = pool_advice(per_person, alpha=alpha) if pooled is None else pooled
     z = float(stats.norm.ppf(1 - alpha / 2))
@@ -277,7 +318,7 @@ def shrink_advice(
         t_crit = float(stats.t.ppf(1 - alpha / 2, max(n_people - 1, 1)))
         se_mu = (math.log(high) - mu) / t_crit if np.isfinite(high) else 0.0
         y = np.log(mine["estimate"].to_numpy(float))
-        v = mine["se_log"].to_numpy(float) ** 2
+        v = pooling_se(mine).to_numpy(float) ** 2
         b = tau2 / (tau2 + v)
         theta = b * y + (1 - b) * mu
         half = z * np.sqrt(b * v + (1 - b) ** 2 * se_mu**2)

@@ -4,10 +4,13 @@ spread, written as one Flaredown research-style file or as a folder of per-perso
 Each back-pain person ``i`` checks in on ``n_days`` consecutive days, rating "Lower back
 pain" 0-4 and tagging "heavy lifting" on some days. A new episode (ratings 2-4, that is
 5-10 of 10, for 1-4 days) starts on a day at risk with probability
-``base_rate * exp(beta_i * lifted_yesterday)``, where ``beta_i ~ Normal(log(lifting_rr),
-lifting_tau)``: :func:`cohort_truth` gives the means and spread the pooled estimate should
-recover. Other people rate other conditions only (fatigue, migraine ...) and pad the file to
-research-dataset size. Rows are grouped by person and ordered by date, as in the research file.
+``base_rate * exp(beta_i * lifted_in_previous_3_days)``, where ``beta_i ~
+Normal(log(lifting_rr), lifting_tau)``. The exposure is the one the lifting claim tests
+(``heavy_lifting_any3d``: a lifting tag on any of the 3 days before), so ``beta_i`` is the
+person's log rate ratio on the analysis's own scale and :func:`cohort_truth` gives the
+means and spread the pooled estimate should recover. Other people rate other conditions
+only (fatigue, migraine ...) and pad the file to research-dataset size. Rows are grouped by
+person and ordered by date, as in the research file.
 """
 
 from __future__ import annotations
@@ -49,10 +52,11 @@ class CohortSetting:
     other_rows
         Mean rows of a person who logs other conditions only.
     lifting_rr, lifting_tau
-        Mean rate ratio of an onset the day after heavy lifting (its log is the mean of the
-        personal log rate ratios) and the standard deviation of the personal log ratios.
+        Mean rate ratio of an onset on a day after heavy lifting on any of the 3 days before
+        against no lifting on those days (its log is the mean of the personal log rate
+        ratios) and the standard deviation of the personal log ratios.
     base_rate
-        Daily onset probability on a day at risk without lifting the day before.
+        Daily onset probability on a day at risk without lifting in the 3 days before.
     lift_share
         Range of the personal share of days with heavy lifting.
     """
@@ -85,6 +89,9 @@ def _back_person(
     n = int(rng.integers(setting.days[0], setting.days[1] + 1))
     beta = float(rng.normal(np.log(setting.lifting_rr), setting.lifting_tau))
     lifted = rng.random(n) < rng.uniform(*setting.lift_share)
+    # Exposed: lifting on any of the 3 days before (the claim's pre-specified window).
+    window = np.concatenate([[0], np.cumsum(lifted)])
+    exposed = (window[np.arange(n)] - window[np.maximum(np.arange(n) - 3, 0)]) > 0
     rating = rng.choice([0, 1], size=n, p=[0.7, 0.3])
     left = 0  # days left of the current episode
     for day in range(1, n):
@@ -94,7 +101,7 @@ def _back_person(
             continue
         if rating[day - 1] >= 2:
             continue  # the day after an episode is not at risk of a new onset
-        p = setting.base_rate * np.exp(beta * lifted[day - 1])
+        p = setting.base_rate * np.exp(beta * exposed[day])
         if rng.random() < min(p, 0.95):
             rating[day] = rng.integers(2, 5)
             left = int(rng.integers(0, 4))
