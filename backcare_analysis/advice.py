@@ -267,9 +267,8 @@ def _small_log_row(
         "sentence": (
             f"In a small log ({exact['n_days']:.0f} days at risk with {words} recorded or not the "
             f"day before), a new spasm was {shown} {'in the 3 days' if three else 'on days'} "
-            f"after {words} as otherwise ({_ratio(exact['ci_low'])} to "
-            f"{_ratio(exact['ci_high'])}, exact; {k} of {n} onsets followed such a "
-            "day), with nothing else taken into account."
+            f"after {words} as otherwise (an exact count: {k} of {n} onsets followed such "
+            "a day), with nothing else taken into account."
         ),
         "what_it_would_take": (
             f"Log {words} (yes or no) every day: from {DEFAULT_MINIMUMS.at_risk_days} days "
