@@ -222,6 +222,10 @@ def _run_local(
     out: list[pd.DataFrame] = []
     chunk = max(1, len(work) // (workers * 8))
     people, payloads = zip(*work, strict=True)
+    # The models' libraries, imported once here rather than in every forked worker.
+    import statsmodels.api
+    import statsmodels.duration.survfunc  # noqa: F401
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for rows in pool.map(task, people, payloads, chunksize=chunk):
             out.append(rows)

@@ -137,7 +137,7 @@ def _select(
                 elif user != tail:
                     dropped.add(user)
                     pending = None
-            carry = ~mine & (codes == codes[-1]) if len(codes) else np.zeros(0, dtype=bool)
+            carry = ~mine & np.isin(codes, np.flatnonzero(names == tail))
             dropped |= set(names[np.unique(codes[~mine & ~carry])]) - {""}
             rest = chunk.loc[carry]
             pending = rest if pending is None else _join([pending, rest], header)
