@@ -9,7 +9,7 @@ average (the machine is shared):
    and ``pool_advice``: from the file to the pooled table, each stage timed;
 3. ``cohort_advice(engine="dask")`` on a two-worker LocalCluster, checked equal to (2).
 
-Peak memory is sampled (every 0.2 s) over this process and all its children together: the
+Peak memory is sampled (every 0.5 s) over this process and all its children together: the
 sum of their resident sizes (an upper bound: forked workers share pages) and of their
 proportional set sizes (shared pages split between the processes that share them).
 
@@ -42,7 +42,7 @@ def _peak_mb(who: int = resource.RUSAGE_SELF) -> float:
 class TreeMemory:
     """Peak memory of this process and its children together, sampled in a thread."""
 
-    def __init__(self, every_s: float = 0.2) -> None:
+    def __init__(self, every_s: float = 0.5) -> None:
         import psutil
 
         self.me = psutil.Process()
