@@ -278,11 +278,12 @@ def _small_log_row(
 
 
 def _treatment(log: Log, claims: list[Claim]) -> list[dict[str, object]]:
-    table = compare_treatments(log).set_index("claim")
+    table = compare_treatments(log)
+    results = dict(zip(table["claim"], table.to_dict("records"), strict=True))
     rows = []
     for claim in claims:
         row = _empty_row(claim)
-        result = _record(table, claim.id)
+        result = results[claim.id]
         n = int(result["n_treated"] + result["n_control"])
         row.update(
             tested=f"episode duration: {result['treated']} vs {result['control']}, "
@@ -411,7 +412,7 @@ def check_advice(log: Log, *, alpha: float = 0.05) -> pd.DataFrame:
         if row["verdict"] != NOT_ENOUGH_DATA:
             sentence = f"{sentence.rstrip('.')}; {conclusion}"
         row["sentence"] = sentence
-    card = pd.DataFrame(rows).drop(columns="_expected")[list(SCORECARD_COLUMNS)]
+    card = pd.DataFrame(rows, columns=list(SCORECARD_COLUMNS))  # "_expected" left out
     return _with_posterior(card)
 
 
@@ -434,9 +435,17 @@ def _with_posterior(card: pd.DataFrame) -> pd.DataFrame:
 
     posterior = posterior_benefit(card)
     keep = ["claim", *[c for c in POSTERIOR_COLUMNS if c in posterior.columns]]
+    natural = (card["group"] == "natural course").to_numpy()
+    if posterior["claim"].is_unique:
+        # The left merge on claim as a take, faster than merge and where: the recurrence
+        # probability is not advice that helps, so it gets no posterior.
+        row_of = {claim: i for i, claim in enumerate(posterior["claim"].tolist())}
+        rows = np.array([row_of.get(c, -1) for c in card["claim"].tolist()], dtype=np.int64)
+        rows[natural] = -1
+        found = {c: posterior[c].array.take(rows, allow_fill=True) for c in keep[1:]}
+        return pd.concat([card, pd.DataFrame(found, index=card.index)], axis=1)
     out = card.merge(posterior[keep], on="claim", how="left")
     # Recurrence is a probability, not advice that helps: no posterior.
-    natural = out["group"] == "natural course"
     for column in keep[1:]:
         out[column] = out[column].where(~natural)
     return out

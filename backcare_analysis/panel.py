@@ -16,6 +16,8 @@ HABIT_TRIGGERS: tuple[str, ...] = ("exercise_min", "steps_count", "stretching_mi
 #: Days after an episode's last day whose behaviour still follows the pain (more sitting,
 #: less exercise, stretching as treatment): masked from exposures with the episode itself.
 AFTER_EPISODE_DAYS: Final = 3
+#: Microseconds in a day (the grid's step).
+_DAY_US: Final = 86_400_000_000
 #: Exposure windows "any of the previous N days" built for yes/no triggers (lifting).
 ANY_WINDOWS: Final = (3,)
 
@@ -39,6 +41,11 @@ def habit_mean(values: pd.Series, window: int) -> pd.Series:
         back past the masked days to the habit before the pain.
     """
     v = values.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+    return pd.Series(_nullable(_habit_means(v, window)))
+
+
+def _habit_means(v: np.ndarray, window: int) -> np.ndarray:
+    """:func:`habit_mean` on floats (NaN where not logged or masked), as floats."""
     pos = np.flatnonzero(np.isfinite(v))
     sums = np.concatenate([[0.0], np.cumsum(v[pos])])
     days = np.arange(v.size)
@@ -48,8 +55,123 @@ def habit_mean(values: pd.Series, window: int) -> pd.Series:
     count = end - start
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = (sums[end] - sums[start]) / count
-    out = np.where(count >= (window + 1) // 2, mean, np.nan)
-    return pd.Series(out, dtype="float64").astype("Float64")
+    out: np.ndarray = np.where(count >= (window + 1) // 2, mean, np.nan)
+    return out
+
+
+def _nullable(values: np.ndarray) -> pd.arrays.FloatingArray:
+    """Float64 (nullable) from floats, NaN as missing, as ``astype("Float64")`` makes it."""
+    values = np.asarray(values, dtype=np.float64)
+    return pd.arrays.FloatingArray(values, np.isnan(values))
+
+
+def _prior_sum(flags: np.ndarray, window: int) -> np.ndarray:
+    """How many of the ``window`` days before each day are set (days before the first
+    count as unset)."""
+    total = np.concatenate([[0], np.cumsum(flags.astype(np.int64))])
+    days = np.arange(flags.size)
+    out: np.ndarray = total[days] - total[np.maximum(days - window, 0)]
+    return out
+
+
+def _on_grid(days: pd.Series, first: np.datetime64, n: int) -> np.ndarray:
+    """Positions of timestamps on the daily grid ``first + k days`` (``0 <= k < n``), -1
+    for timestamps that are not on it (outside, or not at the grid's time of day)."""
+    us = days.to_numpy(dtype="datetime64[us]").astype(np.int64)
+    offset = us - first.astype("datetime64[us]").astype(np.int64)
+    position = offset // _DAY_US
+    on = (offset % _DAY_US == 0) & (position >= 0) & (position < n) & ~np.isnat(days.to_numpy())
+    return np.where(on, position, -1)
+
+
+def _episode_grid(
+    episodes: pd.DataFrame, first: np.datetime64, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Onsets per grid day and whether an episode that began on an earlier day covers it:
+    the days of :func:`~backcare_analysis.episodes.episode_days`, placed on the grid."""
+    start, end = episodes["start_local"], episodes["end_local"]
+    naive = all(str(c.dtype).startswith("datetime64[") for c in (start, end))
+    if not naive or start.isna().any():  # not the canonical table: the general path
+        covered = episode_days(episodes)
+        position = _on_grid(covered["date"], first, n)
+        onset = covered["is_onset_day"].to_numpy(dtype=bool)
+        onsets_n = np.bincount(position[onset & (position >= 0)], minlength=n)
+        in_episode = np.zeros(n, dtype=bool)
+        in_episode[position[~onset & (position >= 0)]] = True
+        return onsets_n.astype(np.int64), in_episode
+    # Onset day: the start's calendar day; covered days run on to the end's day (an end
+    # missing or before the start covers the onset day only).
+    s = start.to_numpy(dtype="datetime64[us]").astype(np.int64)
+    s -= s % _DAY_US
+    e = end.to_numpy(dtype="datetime64[us]")
+    missing = np.isnat(e)
+    e = e.astype(np.int64)
+    e -= e % _DAY_US
+    e = np.where(missing | (e < s), s, e)
+    offset = s - first.astype("datetime64[us]").astype(np.int64)
+    aligned = offset % _DAY_US == 0  # the grid's days are at midnight, or no day matches
+    first_day = offset // _DAY_US
+    last_day = first_day + (e - s) // _DAY_US
+    on = aligned & (first_day >= 0) & (first_day < n)
+    onsets_n = np.bincount(first_day[on], minlength=n).astype(np.int64)
+    lo = np.maximum(first_day + 1, 0)
+    hi = np.minimum(last_day, n - 1)
+    spans = aligned & (lo <= hi)
+    change = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(change, lo[spans], 1)
+    np.add.at(change, hi[spans] + 1, -1)
+    in_episode = np.cumsum(change[:n]) > 0
+    return onsets_n, in_episode
+
+
+def _day_grid(log: Log) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray, np.ndarray]:
+    """The panel's calendar days; for each, the row of ``log.daily`` on it (-1: none), the
+    onsets that day and whether an episode begun earlier covers it."""
+    daily = log.daily
+    episodes = log.episodes
+    if daily.empty and episodes.empty:
+        raise AnalysisError(
+            "the log has no logged days and no episodes: nothing to analyse; check "
+            "log.rejected for rows that could not be read"
+        )
+    bounds = pd.concat([daily["date"], episodes["start_local"].dt.normalize()])
+    dates = pd.date_range(bounds.min(), bounds.max(), freq="D", unit="us")
+    n = len(dates)
+    if not daily["date"].is_unique:
+        daily.set_index("date").reindex(dates)  # raises as a reindex on duplicate days does
+    first = dates.to_numpy()[0]
+    row_of = np.full(n, -1, dtype=np.int64)
+    position = _on_grid(daily["date"], first, n)
+    row_of[position[position >= 0]] = np.flatnonzero(position >= 0)
+    onsets_n, in_episode = _episode_grid(episodes, first, n)
+    return dates, row_of, onsets_n, in_episode
+
+
+def _on_grid_values(
+    daily: pd.DataFrame, column: str, dates: pd.DatetimeIndex, row_of: np.ndarray
+) -> pd.Series:
+    """A daily column on the panel's days, missing where the day has no row."""
+    values = daily[column]
+    if isinstance(values.dtype, pd.api.extensions.ExtensionDtype):
+        return pd.Series(values.array.take(row_of, allow_fill=True), copy=False)
+    # A table not conformed to the schema: reindexed, as pandas fills it.
+    out: pd.Series = daily.set_index("date")[column].reindex(dates).reset_index(drop=True)
+    return out
+
+
+def last_logged_day(log: Log) -> pd.Timestamp:
+    """The last day the panel counts as logged (``daily_panel(log)``'s last ``date`` with
+    ``logged``; NaT when none is), without building the panel.
+
+    Raises
+    ------
+    AnalysisError
+        When the log has no logged day at all.
+    """
+    dates, row_of, _, in_episode = _day_grid(log)
+    diary = _on_grid_values(log.daily, "symptoms_logged", dates, row_of)
+    logged = np.flatnonzero(diary.to_numpy(dtype=bool, na_value=False) | in_episode)
+    return pd.Timestamp(dates[logged[-1]]) if len(logged) else pd.Timestamp("NaT")
 
 
 def daily_panel(
@@ -115,73 +237,56 @@ def daily_panel(
     the onset rate). Days inside an episode count as logged (the episode covers them). An
     episode without an end covers its onset day only.
     """
-    daily = log.daily
-    episodes = log.episodes
-    if daily.empty and episodes.empty:
-        raise AnalysisError(
-            "the log has no logged days and no episodes: nothing to analyse; check "
-            "log.rejected for rows that could not be read"
-        )
-    bounds = pd.concat([daily["date"], episodes["start_local"].dt.normalize()])
-    dates = pd.date_range(bounds.min(), bounds.max(), freq="D", unit="us")
-    panel = pd.DataFrame({"date": dates})
-    panel["weekday"] = panel["date"].dt.day_of_week.astype("int64")
-    panel["day_index"] = np.arange(len(panel), dtype=np.int64)
+    dates, row_of, onsets_n, in_episode = _day_grid(log)
+    n = len(dates)
 
-    values = daily.set_index("date").reindex(dates)
-    logged = values["symptoms_logged"].fillna(False).astype(bool).to_numpy()
+    def on_grid(column: str) -> pd.Series:
+        return _on_grid_values(log.daily, column, dates, row_of)
 
-    covered = episode_days(episodes)
-    onsets = covered.loc[covered["is_onset_day"]].groupby("date").size()
-    ongoing = set(covered.loc[~covered["is_onset_day"], "date"])
-    onsets_n = onsets.reindex(dates, fill_value=0).to_numpy(dtype=np.int64)
-    in_episode = panel["date"].isin(ongoing).to_numpy()
+    logged = on_grid("symptoms_logged").to_numpy(dtype=bool, na_value=False)
     # At risk is decided from the diary alone, never from the outcome: an onset day
     # without a diary row is not at risk, like any other unlogged day.
     at_risk = logged & ~in_episode
     logged = logged | in_episode
-
-    panel["logged"] = logged
-    panel["in_episode"] = in_episode
-    panel["at_risk"] = at_risk
-    panel["onsets_n"] = pd.Series(onsets_n, dtype="Int64").where(logged | (onsets_n > 0), pd.NA)
-    panel["onset"] = pd.Series((onsets_n > 0).astype(np.int64), dtype="Int64").where(at_risk, pd.NA)
-    panel["prev_day_in_episode"] = np.concatenate([[False], in_episode[:-1]])
-    panel["pain_max_0_10"] = values["pain_max_0_10"].reset_index(drop=True)
-
     # The onset day belongs to its episode: its behaviour already follows the pain.
-    episode_day = pd.Series(in_episode | (onsets_n > 0))
-    panel["episode_day"] = episode_day.to_numpy(dtype=bool)
+    episode_day = in_episode | (onsets_n > 0)
     episode_or_after = episode_day.copy()
     for k in range(1, after_episode_days + 1):
-        episode_or_after |= episode_day.shift(k, fill_value=False)
-    masked = (
-        episode_or_after.to_numpy(dtype=bool)
-        if exclude_episode_days
-        else np.zeros(len(panel), dtype=bool)
-    )
-    panel["masked"] = masked
-    lagged: dict[str, pd.Series] = {}
+        episode_or_after[k:] |= episode_day[: max(n - k, 0)]
+    masked = episode_or_after if exclude_episode_days else np.zeros(n, dtype=bool)
+
+    panel: dict[str, object] = {
+        "date": dates.to_numpy(),
+        "weekday": dates.day_of_week.to_numpy().astype("int64"),
+        "day_index": np.arange(n, dtype=np.int64),
+        "logged": logged,
+        "in_episode": in_episode,
+        "at_risk": at_risk,
+        "onsets_n": pd.arrays.IntegerArray(onsets_n, ~(logged | (onsets_n > 0))),
+        "onset": pd.arrays.IntegerArray((onsets_n > 0).astype(np.int64), ~at_risk),
+        "prev_day_in_episode": np.concatenate([[False], in_episode[:-1]]),
+        "pain_max_0_10": on_grid("pain_max_0_10"),
+        "episode_day": episode_day,
+        "masked": masked,
+    }
+    lagged: dict[str, object] = {}
     for w in windows:
-        lagged[f"masked_days_{w}d"] = (
-            (pd.Series(masked.astype(np.int64)).shift(1).rolling(w, min_periods=1).sum())
-            .fillna(0)
-            .astype("int64")
-        )
+        lagged[f"masked_days_{w}d"] = _prior_sum(masked, w)
     for trigger in (*TRIGGER_COLUMNS, *TAG_TRIGGER_COLUMNS):
-        series = values[trigger].astype("Float64").reset_index(drop=True)
-        panel[trigger] = values[trigger].reset_index(drop=True)
-        kept = series.mask(pd.Series(masked))
+        raw = on_grid(trigger)
+        panel[trigger] = raw
+        series = raw.astype("Float64").array
+        v = series.to_numpy(dtype=np.float64, na_value=np.nan)
         for k in lags:
             lagged[f"{trigger}_lag{k}"] = series.shift(k)
+        kept = np.where(masked, np.nan, v)
         for w in windows:
-            lagged[f"{trigger}_mean{w}d"] = habit_mean(kept, w)
+            lagged[f"{trigger}_mean{w}d"] = _nullable(_habit_means(kept, w))
         if trigger == "heavy_lifting":
             for w in ANY_WINDOWS:
-                prior = series.astype("float64").shift(1).rolling(w, min_periods=1)
-                seen = prior.count()
-                any_w = (prior.max() > 0).astype("float64")
-                lagged[f"{trigger}_any{w}d"] = (
-                    any_w.where((any_w > 0) | (seen >= (w + 1) // 2))
-                ).astype("Float64")
-    return pd.concat([panel, pd.DataFrame(lagged)], axis=1)
+                seen = _prior_sum(np.isfinite(v), w)
+                any_w = _prior_sum(v > 0, w) > 0
+                lagged[f"{trigger}_any{w}d"] = _nullable(
+                    np.where(any_w, 1.0, np.where(seen >= (w + 1) // 2, 0.0, np.nan))
+                )
+    return pd.DataFrame({**panel, **lagged})

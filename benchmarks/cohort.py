@@ -6,8 +6,12 @@ average (the machine is shared):
 
 1. the baseline: ``pandas.read_csv`` of the same file (in a child process, its own peak);
 2. ``read_cohort`` (one streaming pass, progress bar), ``cohort_advice(engine="local")``
-   and ``pool_advice``: from the file to the pooled table;
+   and ``pool_advice``: from the file to the pooled table, each stage timed;
 3. ``cohort_advice(engine="dask")`` on a two-worker LocalCluster, checked equal to (2).
+
+Peak memory is sampled (every 0.5 s) over this process and all its children together: the
+sum of their resident sizes (an upper bound: forked workers share pages) and of their
+proportional set sizes (shared pages split between the processes that share them).
 
     PYTHONPATH=. python benchmarks/cohort.py [--rows-millions 8] [--no-dask]
 """
@@ -19,6 +23,7 @@ import os
 import resource
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -32,6 +37,57 @@ OUT = Path(__file__).resolve().parent / "out"
 
 def _peak_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
+
+
+class TreeMemory:
+    """Peak memory of this process and its children together, sampled in a thread."""
+
+    def __init__(self, every_s: float = 0.5) -> None:
+        import psutil
+
+        self.me = psutil.Process()
+        self.every_s = every_s
+        self.peak_rss = self.peak_pss = 0.0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        import psutil
+
+        rss = pss = 0.0
+        for proc in [self.me, *self.me.children(recursive=True)]:
+            try:
+                info = proc.memory_full_info()
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+            rss += info.rss
+            pss += getattr(info, "pss", info.rss)
+        self.peak_rss = max(self.peak_rss, rss / 2**20)
+        self.peak_pss = max(self.peak_pss, pss / 2**20)
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            self._sample()
+            self.stop.wait(self.every_s)
+
+    def __enter__(self) -> TreeMemory:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        self._sample()
+
+
+def _children_cpu_s() -> float:
+    """CPU seconds of the finished child processes (the local engine's workers)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> None:
@@ -51,7 +107,7 @@ def main() -> None:
         write_flaredown_cohort(path, setting, seed=2026)
         print(f"wrote {path} in {time.perf_counter() - start:.0f} s")
     size_mb = path.stat().st_size / 1e6
-    print(f"file: {path.name}, {size_mb:.0f} MB; load average {os.getloadavg()}")
+    print(f"file: {path.name}, {size_mb:.0f} MB; {_load()}")
 
     code = (
         "import time, resource, pandas as pd; t = time.perf_counter(); "
@@ -64,22 +120,41 @@ def main() -> None:
     baseline = float(baseline_s)
     print(
         f"baseline pandas.read_csv: {baseline:.1f} s, peak {float(baseline_mb):.0f} MB "
-        f"({int(n_rows):,} rows, {int(n_people):,} people); load average {os.getloadavg()}"
+        f"({int(n_rows):,} rows, {int(n_people):,} people); {_load()}"
     )
 
-    start = time.perf_counter()
-    cohort = read_cohort(path, progress=True)
-    read_s = time.perf_counter() - start
-    print(f"read_cohort: {read_s:.1f} s, {len(cohort)} people selected of {cohort.n_in_source:,}")
-    per_person = cohort_advice(cohort, engine="local", progress=True)
-    local_s = time.perf_counter() - start - read_s
-    pooled = pool_advice(per_person)
-    total = time.perf_counter() - start
+    with TreeMemory() as memory:
+        start = time.perf_counter()
+        cpu = time.process_time()
+        cohort = read_cohort(path, progress=True)
+        read_s = time.perf_counter() - start
+        read_cpu = time.process_time() - cpu
+        print(
+            f"read_cohort: {read_s:.1f} s ({read_cpu:.1f} s of CPU), {len(cohort)} people "
+            f"selected of {cohort.n_in_source:,}; {_load()}",
+            flush=True,
+        )
+        workers_cpu = _children_cpu_s()
+        per_person = cohort_advice(cohort, engine="local", progress=True)
+        local_s = time.perf_counter() - start - read_s
+        workers_cpu = _children_cpu_s() - workers_cpu
+        print(
+            f"cohort_advice(engine='local'): {local_s:.1f} s on {os.cpu_count()} cores "
+            f"({local_s / max(1, len(cohort)) * 1000:.0f} ms a person; the workers' CPU "
+            f"{workers_cpu / max(1, len(cohort)) * 1000:.0f} ms a person); {_load()}",
+            flush=True,
+        )
+        pooled = pool_advice(per_person)
+        total = time.perf_counter() - start
+    pool_s = total - read_s - local_s
     print(
-        f"local engine: scorecards {local_s:.1f} s; file to pooled table {total:.1f} s "
-        f"({total / baseline:.1f} x pandas.read_csv); peak memory: this process "
-        f"{_peak_mb():.0f} MB, largest worker {_peak_mb(resource.RUSAGE_CHILDREN):.0f} MB; "
-        f"load average {os.getloadavg()}"
+        f"pool_advice: {pool_s:.1f} s\n"
+        f"FILE TO POOLED TABLE: {total:.1f} s ({total / baseline:.1f} x pandas.read_csv "
+        f"{baseline:.1f} s); peak memory of this process and its workers together: "
+        f"{memory.peak_pss:.0f} MB PSS ({memory.peak_rss:.0f} MB summed RSS); this process "
+        f"alone {_peak_mb():.0f} MB, largest worker {_peak_mb(resource.RUSAGE_CHILDREN):.0f} MB; "
+        f"{_load()}",
+        flush=True,
     )
     print(pooled[["claim", "n_people", "pooled_ratio", "ci_low", "ci_high", "tau"]].to_string())
     if args.no_dask:
@@ -96,7 +171,7 @@ def main() -> None:
     same = on_dask.equals(per_person)
     print(
         f"dask engine (2-worker LocalCluster): scorecards {dask_s:.1f} s (local {local_s:.1f} s); "
-        f"same per-person table as local: {same}; load average {os.getloadavg()}"
+        f"same per-person table as local: {same}; {_load()}"
     )
     pd.testing.assert_frame_equal(on_dask, per_person)
 

@@ -1,7 +1,8 @@
 """Every person's scorecard, on this machine's cores or on a Dask distributed cluster.
 
-The work is one task per person: :func:`~backcare_analysis.advice.check_advice` on that
-person's log, reduced to the columns the pooling needs. ``engine="local"`` runs the tasks in
+The work is :func:`~backcare_analysis.advice.check_advice` on each person's log, reduced to
+the columns the pooling needs, in batches of people (a few per worker, submitted as others
+finish, so that the logs are not all shipped at once). ``engine="local"`` runs the tasks in
 a :class:`concurrent.futures.ProcessPoolExecutor`; ``engine="dask"`` submits them to a
 ``distributed.Client``, whose scheduler retries a task when its worker dies and, when it
 keeps dying, fails it; such people (and any whose task failed beside theirs) are then tried
@@ -15,7 +16,7 @@ import math
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -44,6 +45,8 @@ PER_PERSON_COLUMNS = (
     "status",
     "reason",
 )
+#: Most people in one Dask task.
+BATCH_PEOPLE: Final = 25
 #: What a task is given: a log, or the files and options to read it with on the worker.
 Payload = Log | tuple[list[str], dict[str, Any]]
 
@@ -219,6 +222,10 @@ def _run_local(
     out: list[pd.DataFrame] = []
     chunk = max(1, len(work) // (workers * 8))
     people, payloads = zip(*work, strict=True)
+    # The models' libraries, imported once here rather than in every forked worker.
+    import statsmodels.api
+    import statsmodels.duration.survfunc  # noqa: F401
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for rows in pool.map(task, people, payloads, chunksize=chunk):
             out.append(rows)
@@ -227,6 +234,20 @@ def _run_local(
     if bar is not None:
         bar.close()
     return out
+
+
+def run_batch(
+    task: Callable[[str, Payload], pd.DataFrame], batch: list[tuple[str, Payload]]
+) -> list[pd.DataFrame]:
+    """One Dask task: ``task`` on each person of a batch, in order."""
+    return [task(person, payload) for person, payload in batch]
+
+
+def _batches(work: list[tuple[str, Payload]], workers: int) -> list[list[tuple[str, Payload]]]:
+    """People in batches: about four per worker, at most :data:`BATCH_PEOPLE` people each,
+    so that a task's overhead is small beside its work and the load stays balanced."""
+    size = max(1, min(BATCH_PEOPLE, math.ceil(len(work) / (4 * max(1, workers)))))
+    return [work[i : i + size] for i in range(0, len(work), size)]
 
 
 def _run_dask(
@@ -243,26 +264,43 @@ def _run_dask(
     try:
         if not work:
             return []
-        people = [p for p, _ in work]
-        futures = dask_client.map(task, people, [w for _, w in work], pure=False)
-        of = {f.key: p for f, p in zip(futures, people, strict=True)}
+        workers = len(dask_client.scheduler_info().get("workers", {}))
+        batches = iter(_batches(work, workers))
+        # A few batches in flight per worker: the logs are shipped as the work goes,
+        # never all at once.
+        in_flight = 2 * max(1, workers)
+        of: dict[Any, list[str]] = {}
+
+        def submit() -> Any:
+            batch = next(batches, None)
+            if batch is None:
+                return None
+            future = dask_client.submit(run_batch, task, batch, pure=False)
+            of[future.key] = [p for p, _ in batch]
+            return future
+
+        first = [f for f in (submit() for _ in range(in_flight)) if f is not None]
+        running = as_completed(first)  # type: ignore[no-untyped-call]
         bar = _bar(len(work), progress)
         out: list[pd.DataFrame] = []
         payload = dict(work)
         retry = []
-        for future in as_completed(futures):  # type: ignore[no-untyped-call]
+        for future in running:
             try:
-                out.append(future.result())
-            except Exception:  # a dead worker: that person and any beside them, tried again
-                retry.append(of[future.key])
+                out.extend(future.result())
+            except Exception:  # a dead worker: those people (and any beside them) again
+                retry.extend(of[future.key])
             if bar is not None:
-                bar.update(1)
+                bar.update(len(of[future.key]))
+            following = submit()
+            if following is not None:
+                running.add(following)  # type: ignore[no-untyped-call]
         if bar is not None:
             bar.close()
         for person in retry:  # one at a time, so that one person's crash spares the others
-            future = dask_client.submit(task, person, payload[person], pure=False)
+            single = dask_client.submit(task, person, payload[person], pure=False)
             try:
-                out.append(future.result())
+                out.append(single.result())
             except Exception as exc:  # failed twice: reported, never silently missing
                 out.append(failed_rows(person, f"worker failed: {type(exc).__name__}: {exc}"))
         return out

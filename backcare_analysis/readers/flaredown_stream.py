@@ -48,14 +48,24 @@ def _chunks(
         yield text_categories(chunk)
 
 
-def _back_users(chunk: pd.DataFrame, symptoms: Sequence[str] | None) -> set[str]:
+def _user_codes(chunk: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's user as a code into the chunk's stripped user ids (a missing id is "")."""
+    column = chunk["user_id"]
+    names = np.array([*column.cat.categories.astype(str).str.strip(), ""], dtype=object)
+    codes = column.cat.codes.to_numpy().astype(np.int64)
+    codes[codes < 0] = len(names) - 1
+    return codes, names
+
+
+def _back_users(
+    chunk: pd.DataFrame, codes: np.ndarray, names: np.ndarray, symptoms: Sequence[str] | None
+) -> set[str]:
     """The people with a lower-back-pain rating in ``chunk``."""
     wanted = ft.names(symptoms) if symptoms is not None else set()
     is_back = is_lower_back if symptoms is None else (lambda n: ft.fold(n) in wanted)
     rated = ft.spread(chunk["trackable_type"], lambda s: s.str.strip().str.lower().isin(ft.RATED))
     back = rated.astype(bool) & ft.spread(chunk["trackable_name"], lambda s: s.map(is_back))
-    users = ft.spread(chunk["user_id"], lambda s: s.str.strip())
-    return set(users[back.astype(bool).to_numpy()].unique()) - {""}
+    return set(names[np.unique(codes[back.astype(bool).to_numpy()])]) - {""}
 
 
 def _join(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
@@ -103,25 +113,34 @@ def _select(
         bar = tqdm(unit=" rows", desc="Flaredown cohort", leave=False)
     for chunk in _chunks(path, header, delimiter, chunk_rows):
         n_rows += len(chunk)
-        ids = ft.spread(chunk["user_id"], lambda s: s.str.strip())
-        here = set(ids.unique()) - {""}
+        # Work on each distinct user id once, then spread it to the rows by code.
+        codes, names = _user_codes(chunk)
+        here = set(names[np.unique(codes)]) - {""}
         everyone |= here
         if chosen is None:
-            found = _back_users(chunk, symptoms)
+            found = _back_users(chunk, codes, names, symptoms)
             late |= found & dropped
             selected |= found
-        mine = ids.isin(selected).to_numpy()
+        mine = np.isin(names, list(selected))[codes]
         kept.append(chunk.loc[mine])
         if chosen is None:
-            rest = chunk.loc[~mine]
+            # Only the chunk's last person can go on in the next chunk of a file grouped by
+            # person; everyone else not selected is dropped here (should one turn out to
+            # log back pain later, the file is not grouped and a second pass reads them).
+            tail = names[codes[-1]] if len(codes) else ""
             if pending is not None and len(pending):
-                old = ft.spread(pending["user_id"], lambda s: s.str.strip())
-                now = old.isin(selected).to_numpy()
-                kept.append(pending.loc[now])
-                carry = (old.isin(here) & ~old.isin(selected)).to_numpy()
-                dropped |= set(old[~now & ~carry].unique())
-                rest = _join([pending.loc[carry], rest], header)
-            pending = rest
+                pending_codes, pending_names = _user_codes(pending)
+                user = pending_names[pending_codes[0]]  # pending holds one person's rows
+                if user in selected:
+                    kept.append(pending)
+                    pending = None
+                elif user != tail:
+                    dropped.add(user)
+                    pending = None
+            carry = ~mine & np.isin(codes, np.flatnonzero(names == tail))
+            dropped |= set(names[np.unique(codes[~mine & ~carry])]) - {""}
+            rest = chunk.loc[carry]
+            pending = rest if pending is None else _join([pending, rest], header)
         if bar is not None:
             bar.update(len(chunk))
     if bar is not None:

@@ -13,13 +13,14 @@ the advice helps you".
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from ..schema import AnalysisError
 
@@ -112,11 +113,31 @@ def published_priors(
     return table
 
 
-def _trigger_of(row: pd.Series) -> str:
-    if "trigger" in row.index and isinstance(row["trigger"], str):
+def _trigger_of(row: Mapping[str, Any]) -> str:
+    if "trigger" in row and isinstance(row["trigger"], str):
         return row["trigger"]
     tested = row.get("tested", "")
     return str(tested).split(",")[0].strip() if isinstance(tested, str) else ""
+
+
+@cache
+def _ratio_priors(tau: float) -> dict[str, list[dict[str, Any]]]:
+    """The published priors of ratio outcomes (:data:`MEASURE_OUTCOME`), as records by
+    claim in file order (read-only: shared between calls)."""
+    table = published_priors(tau=tau)
+    table = table[table["outcome"].isin(MEASURE_OUTCOME.values())]
+    out: dict[str, list[dict[str, Any]]] = {}
+    for rec in table.to_dict("records"):
+        out.setdefault(str(rec["claim"]), []).append({str(k): v for k, v in rec.items()})
+    return out
+
+
+def _records(table: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The rows of those of ``columns`` that ``table`` has, as dicts (far cheaper than
+    ``to_dict("records")`` on the whole table)."""
+    present = [c for c in columns if c in table.columns]
+    values = [table[c].tolist() for c in present]
+    return [dict(zip(present, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def _log_columns(card: pd.DataFrame) -> pd.DataFrame:
@@ -140,7 +161,8 @@ def _log_columns(card: pd.DataFrame) -> pd.DataFrame:
 
 
 def _p_direction(mean: float, sd: float, direction: str) -> float:
-    below = float(stats.norm.cdf(-mean / sd)) if sd > 0 else float(mean < 0)
+    # special.ndtr is what stats.norm.cdf evaluates, without its argument checking.
+    below = float(special.ndtr(-mean / sd)) if sd > 0 else float(mean < 0)
     return below if direction == "lowers" else 1 - below
 
 
@@ -208,7 +230,7 @@ def posterior_benefit(
     it is.
     """
     tau = DEFAULT_TAU if tau is None else float(tau)
-    published = published_priors(tau=tau)
+    published = _ratio_priors(tau)
     card = _log_columns(scorecard)
     custom: dict[str, tuple[float, float, str]] = {}
     if priors is not None:
@@ -221,7 +243,7 @@ def posterior_benefit(
             source = str(rec.get("source", "") or "prior supplied by the caller")
             custom[str(rec["claim"])] = (float(rec["mean"]), float(rec["sd"]), source)
     rows: list[dict[str, object]] = []
-    for _, row in card.iterrows():
+    for row in _records(card, ("claim", "measure", "trigger", "tested", "log_estimate", "log_se")):
         claim = str(row["claim"])
         measure = row.get("measure", "rate ratio")
         measure = "" if pd.isna(measure) else str(measure)
@@ -229,19 +251,16 @@ def posterior_benefit(
         outcome = MEASURE_OUTCOME.get(measure)
         if outcome is None and measure:
             continue  # a probability (recurrence) or another measure: no ratio prior
-        of_claim = published[
-            (published["claim"] == claim) & published["outcome"].isin(MEASURE_OUTCOME.values())
-        ]
+        of_claim = published.get(claim, [])
         # An untested claim (no measure) takes the outcome its prior is written for.
-        outcome = outcome or (str(of_claim["outcome"].iloc[0]) if len(of_claim) else "")
-        candidates = of_claim[of_claim["outcome"] == outcome]
-        if candidates.empty:
+        outcome = outcome or (str(of_claim[0]["outcome"]) if of_claim else "")
+        candidates = [p for p in of_claim if p["outcome"] == outcome]
+        if not candidates:
             continue
         trigger = _trigger_of(row)
-        specific = candidates[candidates["trigger"] == trigger]
-        pick = (
-            specific.iloc[0] if len(specific) else candidates[candidates["trigger"] == ""].iloc[0]
-        )
+        specific = [p for p in candidates if p["trigger"] == trigger]
+        generic = [p for p in candidates if p["trigger"] == ""]
+        pick = (specific or generic)[0]
         direction = str(pick["direction"])
         mean, sd = float(pick["mean"]), float(pick["sd"])
         source = f"{pick['citation']}: {pick['effect']}"

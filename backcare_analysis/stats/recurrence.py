@@ -10,7 +10,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from ..panel import daily_panel
+from ..panel import last_logged_day
 from ..schema import Log
 
 #: Published one-year recurrence after an episode of low back pain (METHODS.md).
@@ -26,8 +26,7 @@ def recurrence_gaps(log: Log) -> pd.DataFrame:
     ends = ep["end_local"].fillna(ep["start_local"]).to_numpy()
     starts = ep["start_local"].to_numpy()
     gaps = (starts[1:] - ends[:-1]) / np.timedelta64(1, "D")
-    panel = daily_panel(log)
-    last_logged = panel.loc[panel["logged"], "date"].max() + pd.Timedelta(days=1)
+    last_logged = last_logged_day(log) + pd.Timedelta(days=1)
     last_gap = (last_logged.to_datetime64() - ends[-1]) / np.timedelta64(1, "D")
     return pd.DataFrame(
         {

@@ -73,47 +73,46 @@ def episode_treatments(log: Log) -> pd.DataFrame:
         ``treatments_recorded`` (any treatment written down) and ``ice_before_heat``.
     """
     ep = log.episodes
-    out = pd.DataFrame(
-        {
-            "episode_id": ep["episode_id"],
-            "start_local": ep["start_local"],
-            "duration_h": ep["duration_h"].astype("float64"),
-            "initial_severity_0_10": ep["initial_severity_0_10"]
-            .fillna(ep["peak_severity_0_10"])
-            .astype("float64"),
-            "peak_severity_0_10": ep["peak_severity_0_10"].astype("float64"),
-        }
-    )
     pain = log.daily.set_index("date")["pain_max_0_10"].astype("float64")
     day3 = ep["start_local"].dt.normalize() + pd.Timedelta(days=2)
-    out["pain_day3_0_10"] = day3.map(pain).astype("float64").to_numpy()
-    lists = ep["treatments"].fillna("").str.split(";")
+    lists = [
+        (text if isinstance(text, str) else "").split(";")
+        for text in ep["treatments"].to_numpy(dtype=object)
+    ]
+    columns: dict[str, object] = {
+        "episode_id": ep["episode_id"],
+        "start_local": ep["start_local"],
+        "duration_h": ep["duration_h"].astype("float64"),
+        "initial_severity_0_10": ep["initial_severity_0_10"]
+        .fillna(ep["peak_severity_0_10"])
+        .astype("float64"),
+        "peak_severity_0_10": ep["peak_severity_0_10"].astype("float64"),
+        "pain_day3_0_10": day3.map(pain).astype("float64").to_numpy(),
+    }
     for treatment in TREATMENTS:
-        out[treatment] = lists.map(lambda items, t=treatment: t in items).astype(bool)
-    out["treatments_recorded"] = lists.map(lambda items: any(items)).astype(bool)
-    out["ice_before_heat"] = lists.map(
-        lambda items: (
+        columns[treatment] = np.array([treatment in items for items in lists], dtype=bool)
+    columns["treatments_recorded"] = np.array([any(items) for items in lists], dtype=bool)
+    columns["ice_before_heat"] = np.array(
+        [
             "ice" in items and "heat" in items and items.index("ice") < items.index("heat")
-        )
-    ).astype(bool)
-    return out.reset_index(drop=True)
+            for items in lists
+        ],
+        dtype=bool,
+    )
+    return pd.DataFrame(columns, index=ep.index).reset_index(drop=True)
 
 
-def _groups(table: pd.DataFrame, claim: str) -> pd.Series:
-    """True for treated, False for control, NA for episodes outside the comparison."""
-    recorded = table["treatments_recorded"]
+def _groups(table: pd.DataFrame, claim: str) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each episode is treated, and whether it is in the comparison at all
+    (``False`` for the episodes outside it)."""
     if claim == "ice_then_heat":
-        group = pd.Series(pd.NA, index=table.index, dtype="boolean")
-        group[table["ice_before_heat"]] = True
-        group[table["heat"] & ~table["ice"]] = False
-        return group
+        treated = table["ice_before_heat"].to_numpy(dtype=bool)
+        return treated, treated | (table["heat"] & ~table["ice"]).to_numpy(dtype=bool)
     if claim == "rest_vs_movement":
-        group = pd.Series(pd.NA, index=table.index, dtype="boolean")
-        group[table["bed_rest"]] = True
-        group[table["walking"] & ~table["bed_rest"]] = False
-        return group
+        treated = table["bed_rest"].to_numpy(dtype=bool)
+        return treated, treated | table["walking"].to_numpy(dtype=bool)
     column = {"heat": "heat", "nsaids": "nsaid", "stretch_during": "stretching"}[claim]
-    return table[column].astype("boolean").where(recorded, pd.NA)
+    return table[column].to_numpy(dtype=bool), table["treatments_recorded"].to_numpy(dtype=bool)
 
 
 def compare_treatments(
@@ -155,19 +154,16 @@ def compare_treatments(
     import statsmodels.api as sm
 
     table = episode_treatments(log)
+    y_all = (
+        np.log(table["duration_h"].clip(lower=0.5)) if outcome == "duration_h" else table[outcome]
+    ).to_numpy(dtype=np.float64)
+    severity = table["initial_severity_0_10"].to_numpy(dtype=np.float64)
     rows: list[dict[str, object]] = []
     for comp in comparisons:
-        group = _groups(table, comp.claim)
-        y = (
-            np.log(table["duration_h"].clip(lower=0.5))
-            if outcome == "duration_h"
-            else table[outcome]
-        )
-        data = pd.DataFrame(
-            {"y": y, "treated": group, "severity": table["initial_severity_0_10"]}
-        ).dropna()
-        n_treated = int(data["treated"].sum())
-        n_control = len(data) - n_treated
+        treated, known = _groups(table, comp.claim)
+        keep = known & ~np.isnan(y_all) & ~np.isnan(severity)
+        n_treated = int(treated[keep].sum())
+        n_control = int(keep.sum()) - n_treated
         row: dict[str, object] = {
             "claim": comp.claim,
             "treated": comp.treated,
@@ -190,12 +186,17 @@ def compare_treatments(
             )
             rows.append(row)
             continue
-        design = sm.add_constant(
-            data[["treated", "severity"]].astype("float64"), has_constant="add"
+        data = pd.DataFrame(
+            {
+                "y": y_all[keep],
+                "treated": treated[keep].astype("float64"),
+                "severity": severity[keep],
+            }
         )
+        design = sm.add_constant(data[["treated", "severity"]], has_constant="add")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fit = sm.OLS(data["y"].astype("float64"), design).fit()
+            fit = sm.OLS(data["y"], design).fit()
         low, high = fit.conf_int().loc["treated"]
         beta = float(fit.params["treated"])
         transform = math.exp if outcome == "duration_h" else float
