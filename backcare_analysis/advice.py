@@ -79,8 +79,10 @@ def _usable_days(panel: pd.DataFrame, trigger: str) -> int:
     """At-risk days with a value of the trigger, or 0 when it never varies."""
     if trigger not in panel.columns:
         return 0
-    values = panel.loc[panel["at_risk"].astype(bool), trigger].dropna()
-    return len(values) if len(values) and (values != values.iloc[0]).any() else 0
+    at_risk = panel["at_risk"].to_numpy(dtype=bool)
+    values = panel[trigger].to_numpy(dtype=np.float64, na_value=np.nan)[at_risk]
+    values = values[~np.isnan(values)]
+    return len(values) if len(values) and (values != values[0]).any() else 0
 
 
 def _best_measure(panel: pd.DataFrame, triggers: tuple[str, ...]) -> str | None:
@@ -144,7 +146,8 @@ def _prevention(log: Log, claims: list[Claim]) -> list[dict[str, object]]:
             chosen[claim.id] = best
     table: pd.DataFrame | None = None
     failure = ""
-    if _no_diary(log):
+    no_diary = _no_diary(log)
+    if no_diary:
         failure = (
             "no symptom diary was given, so there are no spasms to relate this to; add a "
             "symptom export (Bearable, Daylio, Flaredown, Apple Health back-pain symptoms or "
@@ -160,18 +163,18 @@ def _prevention(log: Log, claims: list[Claim]) -> list[dict[str, object]]:
     for claim in claims:
         row = _empty_row(claim)
         trigger = chosen.get(claim.id)
-        small = _small_log_row(panel, trigger, table) if trigger and not _no_diary(log) else None
+        small = _small_log_row(panel, trigger, table) if trigger and not no_diary else None
         if small is not None:
             row.update(small)
             rows.append(row)
             continue
         if trigger is None or table is None:
             nothing = f"nothing in the log records {claim.needs}"
-            why = nothing if trigger is None and not _no_diary(log) else failure or nothing
+            why = nothing if trigger is None and not no_diary else failure or nothing
             row["sentence"] = f"Not enough data: {why}."
             row["what_it_would_take"] = (
                 "Add a symptom diary (spasm episodes or daily pain ratings)."
-                if _no_diary(log)
+                if no_diary
                 else f"Log {claim.needs}."
             )
             rows.append(row)
