@@ -102,7 +102,7 @@ def test_real_apple_health_folder_of_several_people_is_named(real_exports: Path)
     assert named == APPLE_PAIRS
     assert not any("hkimport" in w for w in warnings)
     (tdda,) = [w for w in warnings if "fixture" in w and "tdda" in w]
-    assert "date_of_birth 1990-02-02 and 1965-07-31" in tdda
+    assert "date of birth 1990-02-02 and 1965-07-31" in tdda
     assert "Apple Health exports" in tdda
     assert "export_profile" not in log.parameters  # used to tell people apart, not kept
 
@@ -135,7 +135,7 @@ def test_apple_health_people_by_profile_and_by_contradicting_days(tmp_path: Path
         text.replace('DateOfBirth="1985-04-02"', 'DateOfBirth="1961-11-30"'), encoding="utf-8"
     )
     (warning,) = read_log(tmp_path / "three").parameters["warnings"]
-    assert "date_of_birth 1985-04-02 and 1961-11-30" in warning
+    assert "date of birth 1985-04-02 and 1961-11-30" in warning
 
 
 def test_fitbit_folder_of_two_people_is_named(tmp_path: Path) -> None:
@@ -177,5 +177,5 @@ def test_fitbit_profiles_of_two_people_are_named(tmp_path: Path) -> None:
         )
     warnings = read_log(tmp_path).parameters["warnings"]
     (profile,) = [w for w in warnings if "profiles state" in w]
-    assert "date_of_birth 1980-03-01 and 1992-07-15" in profile
+    assert "date of birth 1980-03-01 and 1992-07-15" in profile
     assert "x/Takeout/Fitbit/Your Profile/Profile.csv" in profile

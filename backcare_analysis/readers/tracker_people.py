@@ -95,11 +95,15 @@ def _profile(log: Log) -> Mapping[str, str]:
     return found if isinstance(found, Mapping) else {}
 
 
+#: Profile fields in words, for the warning (Fitbit's ``gender`` is the same fact).
+_PROFILE_WORDS: Final = {"date_of_birth": "date of birth", "biological_sex": "sex", "gender": "sex"}
+
+
 def profile_conflict(first: Mapping[str, str], second: Mapping[str, str]) -> list[str]:
     """The profile fields (``date_of_birth``, ``biological_sex`` ...) both state
-    differently, as ``"date_of_birth 1990-02-02 and 1965-07-31"``."""
+    differently, in words: ``"date of birth 1990-02-02 and 1965-07-31"``."""
     return [
-        f"{key} {first[key]} and {second[key]}"
+        f"{_PROFILE_WORDS.get(key, key)} {first[key]} and {second[key]}"
         for key in sorted(set(first) & set(second))
         if str(first[key]).strip().lower() != str(second[key]).strip().lower()
     ]
