@@ -156,3 +156,28 @@ def test_a_file_named_explicitly_is_still_refused(tmp_path: Path) -> None:
     log = read_log(tmp_path)
     assert "header line was removed" in row(log, "bad.csv")["note"]
     assert row(log, "good.csv")["rows_read"] == 1
+
+
+def test_an_empty_file_in_a_folder_is_skipped(tmp_path: Path) -> None:
+    # The long fuzz (fitbit_folder folder_empty_file, 13 of 340) found one empty file
+    # aborting the whole folder read.
+    files = write_fitbit(simulate_person(Person(days=20), seed=3), tmp_path / "fitbit")
+    whole = read_log(tmp_path / "fitbit")
+    victim = next(f for f in files if f.name.startswith("sedentary_minutes-"))
+    victim.write_bytes(b"")
+    log = read_log(tmp_path / "fitbit")
+    accounted(log)
+    assert row(log, victim.name)["note"].startswith("skipped, not read: the file is empty")
+    assert any(victim.name in w for w in log.parameters["warnings"])
+    assert log.daily["sitting_h"].isna().all()
+    # The steps of every day the whole folder has (without the sedentary file, the two
+    # days of 1440 sedentary minutes are no longer blanked as not worn).
+    steps = log.daily.set_index("date")["steps_count"]
+    expected = whole.daily.set_index("date")["steps_count"]
+    pd.testing.assert_series_equal(steps.reindex(expected.index), expected)
+    with pytest.raises(LogFormatError, match="the file is empty"):
+        read_log(victim)
+    (tmp_path / "alone").mkdir()
+    (tmp_path / "alone" / "export.csv").write_bytes(b"")
+    with pytest.raises(LogFormatError, match=r"export.csv: the file is empty"):
+        read_log(tmp_path / "alone")

@@ -145,8 +145,15 @@ def read_log(
     tag_kinds(tag_map)  # refuse an unknown meaning before reading anything
     pending: list[tuple[Format, Path, bool]] = []
     skipped: list[str] = []
+    broken: list[tuple[str, str]] = []
     for file, explicit in _expand(paths):
-        head = read_head(file)
+        try:
+            head = read_head(file)
+        except LogFormatError as exc:
+            if explicit:
+                raise
+            broken.append((str(file), str(exc).removeprefix(f"{file}: ")))  # an empty file
+            continue
         fmt: Format | None
         if source is not None:
             fmt = format_by_name(source)
@@ -168,8 +175,9 @@ def read_log(
             continue
         pending.append((fmt, file, explicit))
     read_options = {"progress": progress, "tag_map": tag_map, **options}
-    broken: list[tuple[str, str]] = []
     logs = [with_tag_days(log, tag_map=tag_map) for log in _read_all(pending, read_options, broken)]
+    if not logs and len(broken) == 1 and not skipped:
+        raise LogFormatError(f"{broken[0][0]}: {broken[0][1]}")  # the only file: its message
     if not logs:
         raise LogFormatError(
             "no supported export found in "
