@@ -65,7 +65,7 @@ def test_a_mutated_reader_input_is_read_or_refused_cleanly(
 #: Cases the long run (validation/fuzz_readers.py, 340 per format) once failed, pinned so
 #: that CI runs them whatever --fuzz-cases is: a Fitbit file whose first entry is broken
 #: (a key's value of the wrong type, keys garbled by Windows-1252) was taken for no Fitbit
-#: file at all and its other entries lost; a cut file aborted the whole folder.
+#: file at all and its other entries lost; a cut or an empty file aborted the whole folder.
 PINNED = (
     Case("fitbit_folder", "json_wrong_type", 1),
     Case("fitbit_folder", "cp1252", 2),
@@ -73,6 +73,7 @@ PINNED = (
     Case("fitbit_folder", "json_top_object", 5),
     Case("fitbit_folder", "json_empty_list", 1),
     Case("fitbit_folder", "truncate", 0),
+    Case("fitbit_folder", "folder_empty_file", 4),
 )
 
 
