@@ -230,3 +230,26 @@ def test_apple_health_wins_and_fitbit_fills_sitting(
     pd.testing.assert_series_equal(both["steps_count"], apple_only["steps_count"])
     pd.testing.assert_series_equal(both["sitting_h"], fitbit_only["sitting_h"])
     assert both["symptoms_logged"].equals(apple_only["symptoms_logged"])
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        '{"dateTime":true,"value":"516"}',
+        '{"d\u00e4teTime":"01/06/25 00:00:00","value":"5"}',
+        "null",
+    ],
+)
+def test_a_broken_first_entry_is_a_rejected_row_not_an_unknown_file(
+    tmp_path: Path, first: str
+) -> None:
+    # The fuzz found such files skipped as "not a supported export", losing every other
+    # entry: the sniff looked at the first entry only.
+    good = [f'{{"dateTime":"01/{d:02d}/25 00:00:00","value":"{600 + d}"}}' for d in (7, 8, 9)]
+    path = tmp_path / "sedentary_minutes-2025-01-01.json"
+    path.write_text("[" + ",".join([first, *good]) + "]", encoding="utf-8")
+    assert fitbit.sniff(read_head(path))
+    log = read_log(path)
+    prov = log.provenance.iloc[0]
+    assert (prov["rows_read"], prov["rows_used"], prov["rows_rejected"]) == (4, 3, 1)
+    assert log.daily["sitting_h"].tolist() == [607 / 60, 608 / 60, 609 / 60]

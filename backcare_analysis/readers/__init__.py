@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from ..schema import Log, LogFormatError, PathLike
-from ._common import read_head
+from ._common import PROFILE_KEY, read_head
 from .combine import combine_logs
 from .registry import (
     FORMATS,
@@ -43,24 +43,56 @@ def _expand(paths: Iterable[Path]) -> list[tuple[Path, bool]]:
     return out
 
 
-def _read_all(pending: Sequence[tuple[Format, Path]], options: Mapping[str, Any]) -> list[Log]:
+def _read_all(
+    pending: Sequence[tuple[Format, Path, bool]],
+    options: Mapping[str, Any],
+    skipped: list[tuple[str, str]],
+) -> list[Log]:
     """Read each file with its format's reader, in order; a format that reads the files of
     one export together (:attr:`Format.reads_together`) gets all of its files in one call,
-    at the place of its first file."""
+    at the place of its first file.
+
+    A file found in a folder (not named explicitly) that its reader refuses is skipped:
+    ``(file, reason)`` is appended to ``skipped`` and the other files are read. A file
+    named explicitly that its reader refuses raises its ``LogFormatError``.
+    """
     together: dict[str, list[Path]] = {}
-    order: list[tuple[Format, Path | None]] = []
-    for fmt, file in pending:
+    order: list[tuple[Format, Path | None, bool]] = []
+    for fmt, file, explicit in pending:
         if not fmt.reads_together:
-            order.append((fmt, file))
+            order.append((fmt, file, explicit))
             continue
         if fmt.name not in together:
             together[fmt.name] = []
-            order.append((fmt, None))
+            order.append((fmt, None, True))
         together[fmt.name].append(file)
-    return [
-        fmt.read(file, options) if file is not None else fmt.read_many(together[fmt.name], options)
-        for fmt, file in order
-    ]
+    logs: list[Log] = []
+    for fmt, one, explicit in order:
+        if one is None:
+            logs.append(fmt.read_many(together[fmt.name], options))
+            continue
+        try:
+            logs.append(fmt.read(one, options))
+        except LogFormatError as exc:
+            if explicit:
+                raise
+            skipped.append((str(one), str(exc).removeprefix(f"{one}: ")))
+            if len(order) == 1:
+                raise  # the folder's only file: its own message says it best
+    return logs
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _skipped_warning(skipped: Sequence[tuple[str, str]]) -> str:
+    return (
+        f"{len(skipped)} file(s) in the folder could not be read and were skipped, the "
+        "other files were read: "
+        + "; ".join(f"{file} ({_one_line(reason)})" for file, reason in skipped)
+        + ". Pass a skipped file on its own to see how to fix it."
+    )
 
 
 def read_log(
@@ -111,10 +143,17 @@ def read_log(
         raise LogFormatError("read_log needs at least one path")
     check_options(options)
     tag_kinds(tag_map)  # refuse an unknown meaning before reading anything
-    pending: list[tuple[Format, Path]] = []
+    pending: list[tuple[Format, Path, bool]] = []
     skipped: list[str] = []
+    broken: list[tuple[str, str]] = []
     for file, explicit in _expand(paths):
-        head = read_head(file)
+        try:
+            head = read_head(file)
+        except LogFormatError as exc:
+            if explicit:
+                raise
+            broken.append((str(file), str(exc).removeprefix(f"{file}: ")))  # an empty file
+            continue
         fmt: Format | None
         if source is not None:
             fmt = format_by_name(source)
@@ -134,17 +173,25 @@ def read_log(
                 raise LogFormatError(describe_unknown(head))
             skipped.append(str(file))
             continue
-        pending.append((fmt, file))
+        pending.append((fmt, file, explicit))
     read_options = {"progress": progress, "tag_map": tag_map, **options}
-    logs = [with_tag_days(log, tag_map=tag_map) for log in _read_all(pending, read_options)]
+    logs = [with_tag_days(log, tag_map=tag_map) for log in _read_all(pending, read_options, broken)]
+    if not logs and len(broken) == 1 and not skipped:
+        raise LogFormatError(f"{broken[0][0]}: {broken[0][1]}")  # the only file: its message
     if not logs:
         raise LogFormatError(
-            "no supported export found in " + ", ".join(map(str, paths)) + f" (skipped: {skipped})"
+            "no supported export found in "
+            + ", ".join(map(str, paths))
+            + f" (skipped: {skipped + [f'{f} ({_one_line(r)})' for f, r in broken]})"
         )
     people = different_people(logs)
-    log = combine_logs(logs, skipped=skipped)
-    if people:
-        warnings = [*list(log.parameters.get("warnings", []) or []), *people]  # type: ignore[call-overload]
+    log = combine_logs(logs, skipped=[*skipped, *broken])
+    if PROFILE_KEY in log.parameters:  # only for telling people apart; not passed on
+        parameters = {k: v for k, v in log.parameters.items() if k != PROFILE_KEY}
+        log = replace(log, parameters=parameters)
+    found = [*([_skipped_warning(broken)] if broken else []), *people]
+    if found:
+        warnings = [*list(log.parameters.get("warnings", []) or []), *found]  # type: ignore[call-overload]
         log = replace(log, parameters={**log.parameters, "warnings": warnings})
     if since is not None or until is not None:
         log = restrict_dates(log, since=since, until=until)

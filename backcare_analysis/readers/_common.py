@@ -20,6 +20,10 @@ import pandas as pd
 from ..schema import DAILY_RANGES, LogFormatError, conform
 
 HEAD_BYTES = 64 * 1024
+#: ``log.parameters`` key of what an export says about its person (Apple Health's date of
+#: birth and sex, Fitbit's profile), used only to tell two people's exports apart
+#: (``tracker_people``); ``read_log`` drops it from the log it returns.
+PROFILE_KEY: Final = "export_profile"
 
 
 @dataclass(frozen=True)

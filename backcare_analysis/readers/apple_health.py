@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from ..episodes import DEFAULT_GAP_H, DEFAULT_THRESHOLD_0_10
 from ..schema import Log, LogFormatError
-from ._common import Head, provenance_row
+from ._common import PROFILE_KEY, Head, provenance_row
 from .apple_health_classify import fast_plans
 from .apple_health_days import Collector
 from .apple_health_fast import scan
@@ -137,11 +137,13 @@ def read(
     how = "the fast scan of the one-record-per-line layout"
     collector = Collector(where, day_from, day_to)
     state: dict[str, int] = {}
+    profile: dict[str, str] = {}
     if xml_parser == "fast":
         try:
             with _bar(total, path, progress, "scanning") as bar:
                 blocks = bounded(
-                    prolog(_counted(raw_blocks(path, member, BLOCK_BYTES), bar), where), where
+                    prolog(_counted(raw_blocks(path, member, BLOCK_BYTES), bar), where, profile),
+                    where,
                 )
                 with closing(fast_plans(blocks, BLOCK_BYTES)) as plans:
                     scan(plans, collector, state)
@@ -153,7 +155,8 @@ def read(
         collector = Collector(where, day_from, day_to)
         with _bar(total, path, progress, "parsing") as bar:
             blocks = bounded(
-                prolog(_counted(raw_blocks(path, member, BLOCK_BYTES), bar), where), where
+                prolog(_counted(raw_blocks(path, member, BLOCK_BYTES), bar), where, profile),
+                where,
             )
             with closing(in_background(blocks)) as background:
                 state = parse_full(background, collector, where)
@@ -195,7 +198,11 @@ def read(
             rows_rejected=rejected_rows,
             note=note,
         ),
-        parameters={"threshold_0_10": threshold_0_10, "gap_h": gap_h},
+        parameters={
+            "threshold_0_10": threshold_0_10,
+            "gap_h": gap_h,
+            **({PROFILE_KEY: profile} if profile else {}),
+        },
     )
 
 

@@ -163,9 +163,35 @@ def _zip_blocks(path: Path, info: zipfile.ZipInfo, block_bytes: int) -> Iterator
 _DOCTYPE = re.compile(rb"<!DOCTYPE\s+[\w:.-]+\s*(\[?)")
 
 
-def prolog(blocks: Iterator[bytes], where: str) -> Iterator[bytes]:
+#: The ``<Me>`` element's attributes that tell two people apart (see ``tracker_people``).
+_ME: Final = re.compile(rb"<Me\s([^<>]{0,4096})>")
+_ME_KEYS: Final = {
+    b"HKCharacteristicTypeIdentifierDateOfBirth": "date_of_birth",
+    b"HKCharacteristicTypeIdentifierBiologicalSex": "biological_sex",
+}
+
+
+def profile_of(head: bytes) -> dict[str, str]:
+    """The date of birth and biological sex the ``<Me>`` element of an export's head
+    states (empty or ``...NotSet`` values left out)."""
+    match = _ME.search(head)
+    if match is None:
+        return {}
+    found: dict[str, str] = {}
+    for key, value in re.findall(rb'(\w+)\s*=\s*"([^"]*)"', match.group(1)):
+        name = _ME_KEYS.get(key)
+        text = value.decode("utf-8", errors="replace").strip()
+        if name and text and not text.endswith("NotSet"):
+            found[name] = text.removeprefix("HKBiologicalSex")
+    return found
+
+
+def prolog(
+    blocks: Iterator[bytes], where: str, profile: dict[str, str] | None = None
+) -> Iterator[bytes]:
     """``blocks`` with the DOCTYPE (internal DTD included) turned into spaces; offsets and
-    line numbers stay true (newlines are kept).
+    line numbers stay true (newlines are kept). ``profile``, when given, receives
+    :func:`profile_of` the head.
 
     Raises
     ------
@@ -199,6 +225,8 @@ def prolog(blocks: Iterator[bytes], where: str) -> Iterator[bytes]:
             )
         hole = re.sub(rb"[^\n]", b" ", head[match.start() : end])
         head = head[: match.start()] + hole + head[end:]
+    if profile is not None:
+        profile.update(profile_of(head))
     if head:
         yield head
     yield from blocks

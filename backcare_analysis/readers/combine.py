@@ -82,7 +82,7 @@ def _log_source(log: Log) -> str:
     return str(sources[0]) if sources else ""
 
 
-def combine_logs(logs: Sequence[Log], *, skipped: Sequence[str] = ()) -> Log:
+def combine_logs(logs: Sequence[Log], *, skipped: Sequence[str | tuple[str, str]] = ()) -> Log:
     """Combine several logs into one.
 
     Parameters
@@ -90,7 +90,8 @@ def combine_logs(logs: Sequence[Log], *, skipped: Sequence[str] = ()) -> Log:
     logs
         Logs in the order their files were read.
     skipped
-        Files seen in a folder that were not a supported export; listed in provenance.
+        Files seen in a folder that were not read, listed in provenance: a path (not a
+        supported export) or ``(path, reason)`` (a file its reader refused).
 
     Returns
     -------
@@ -152,12 +153,14 @@ def combine_logs(logs: Sequence[Log], *, skipped: Sequence[str] = ()) -> Log:
     provenance = [log.provenance for log in logs]
     provenance.extend(
         provenance_row(
-            Path(s),
+            Path(s if isinstance(s, str) else s[0]),
             "",
             rows_read=0,
             rows_used=0,
             rows_rejected=0,
-            note="skipped: not a supported export",
+            note="skipped: not a supported export"
+            if isinstance(s, str)
+            else "skipped, not read: " + " ".join(s[1].split()),
         )
         for s in skipped
     )

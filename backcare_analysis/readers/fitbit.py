@@ -19,6 +19,7 @@ import contextlib
 import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import combinations
 from pathlib import Path
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -33,21 +34,30 @@ from .fitbit_files import (
     disk_member,
     load_json,
     profile_beside,
+    profile_facts,
     profile_zone,
     zip_is_fitbit,
     zip_members,
     zone_of,
 )
 from .fitbit_rows import DAILY_METRICS, Row, csv_rows, json_rows
+from .tracker_people import contradicting_files, people_warning, profile_conflict
 
 SOURCE: Final = "fitbit"
 #: JSON metrics (file name prefix) that are read.
 USED_JSON: Final = frozenset({*DAILY_METRICS, "steps", "sleep", "exercise"})
 
-_HEAD = re.compile(
-    r'^\s*\[\s*(\{\s*"dateTime"\s*:\s*"\d\d/\d\d/\d\d \d\d:\d\d:\d\d"'
-    r'|\{\s*"logId"\s*:\s*\d+\s*,\s*"(dateOfSleep|activityName)")'
+#: A JSON array, and a Fitbit entry among the first ones in the head: a daily or
+#: per-minute value (``dateTime`` as ``MM/DD/YY HH:MM:SS``) or a sleep or exercise log
+#: (``logId`` then ``dateOfSleep`` or ``activityName``). Not only the first entry: one
+#: broken entry at the top must not make the whole file unknown (it is rejected as a row).
+_ARRAY = re.compile(r"^\s*\[")
+_ENTRY = re.compile(
+    r'\{\s*"dateTime"\s*:\s*"\d\d/\d\d/\d\d \d\d:\d\d:\d\d"'
+    r'|\{\s*"logId"\s*:\s*\d+\s*,\s*"(dateOfSleep|activityName)"'
 )
+#: How many characters of the head are searched for a Fitbit entry (a few entries).
+_ENTRY_SEARCH_CHARS: Final = 4096
 #: Files whose time stamps are UTC (the others are written on local days).
 UTC_KINDS: Final = frozenset(
     {"json:steps", "json:exercise", "csv:steps", "csv:active_minutes", "csv:sedentary_period"}
@@ -65,7 +75,8 @@ def sniff(head: Head) -> bool:
         return zip_is_fitbit(head.zip_names)
     if head.text is None:
         return False
-    if _HEAD.match(head.text.lstrip("\ufeff")) is not None:
+    text = head.text.lstrip("\ufeff")
+    if _ARRAY.match(text) and _ENTRY.search(text, 0, _ENTRY_SEARCH_CHARS) is not None:
         return True
     first = head.first_line.lower().replace(" ,", ",").replace(", ", ",")
     if first in _CSV_HEADS:
@@ -133,7 +144,8 @@ def read_many(
         notes = [""] * len(files)
         rows, rejections, read_counts = _parse(files, zone, notes)
         profile_logs = [_profile_provenance(m) for m in profiles]
-    _deduplicate(rows, files)
+        people = _profile_people(profiles)
+    people += contradicting_files(_deduplicate(rows, files), SOURCE)
     daily, tags = build_days(rows, notes, tag_map, [m.label for m in files])
     if zone_source == "assumed":
         warning = (
@@ -168,6 +180,18 @@ def read_many(
     parameters: dict[str, object] = {"timezone": zone_name, "timezone_source": zone_source}
     if warning:
         parameters["timezone_warning"] = warning
+    broken = [
+        f"{m.label} ({notes[i]})" for i, m in enumerate(files) if notes[i].startswith(SKIPPED_FILE)
+    ]
+    warnings = people
+    if broken:
+        warnings.insert(
+            0,
+            f"{len(broken)} Fitbit file(s) could not be read and were skipped, the other files "
+            f"were read: {'; '.join(broken)}. Download the export again to read them.",
+        )
+    if warnings:
+        parameters["warnings"] = warnings
     return Log(
         episodes=empty_table("episodes"),
         daily=daily,
@@ -226,6 +250,18 @@ def _zone(option: str | None, profiles: list[Member]) -> tuple[str, str]:
     return "UTC", "assumed"
 
 
+def _profile_people(profiles: list[Member]) -> list[str]:
+    """Warnings for two ``Profile.csv`` files that state different people."""
+    facts = [(m.label, profile_facts(m)) for m in profiles]
+    found: list[str] = []
+    for (first, a), (second, b) in combinations(facts, 2):
+        conflict = profile_conflict(a, b)
+        if conflict:
+            why = "their profiles state " + "; ".join(conflict)
+            found.append(people_warning(first, second, SOURCE, why))
+    return found
+
+
 def _profile_provenance(member: Member) -> pd.DataFrame:
     zone, rows = profile_zone(member)
     note = f"profile: time zone {zone}" if zone else "profile without a timezone column"
@@ -237,35 +273,61 @@ def _profile_provenance(member: Member) -> pd.DataFrame:
 def _parse(
     files: list[Member], zone: ZoneInfo, notes: list[str]
 ) -> tuple[list[Row], list[Rejections], list[int]]:
+    """The rows of every file. With several files (a folder, a Takeout), a file that
+    cannot be read at all (cut short, not JSON, nested too deeply) is skipped with the
+    reason in its note, and the rest are read; a single file given alone is refused."""
     rows: list[Row] = []
     rejections = [Rejections(SOURCE, m.label) for m in files]
     counts = [0] * len(files)
     for i, member in enumerate(files):
-        kind, _, metric = member.kind.partition(":")
-        if kind == "csv" and metric == "sedentary_period":
-            text, _ = decode_bytes(member.data())
-            for line, fields, raw in csv_records(text, file=member.label):
-                if "".join(fields).strip():
-                    rejections[i].skip(line, SEDENTARY_PERIOD_REASON, raw[:200])
-            counts[i] = rejections[i].n_not_analysed
-            continue
-        if kind == "csv":
-            before = len(rows)
-            rows.extend(csv_rows(i, metric, member.data(), member.label, zone, rejections[i].add))
-            counts[i] = len(rows) - before + len(rejections[i])
-            continue
-        if kind == "json" and metric not in USED_JSON:
-            notes[i] = f"metric {metric!r} is not used by the analysis (not read)"
-            continue
-        if kind == "":
-            found, notes[i] = _unnamed(member)
-            if found is None:
-                continue
-            metric = found
-        entries = load_json(member)
-        rows.extend(json_rows(i, metric, entries, zone, rejections[i].add))
-        counts[i] = len(entries)
+        before = len(rows)
+        try:
+            counts[i] = _parse_one(i, member, zone, notes, rows, rejections[i])
+        except LogFormatError as exc:
+            if len(files) == 1:
+                raise
+            del rows[before:]
+            rejections[i] = Rejections(SOURCE, member.label)
+            counts[i] = 0
+            notes[i] = f"{SKIPPED_FILE}: {str(exc).removeprefix(member.label + ': ')}"
     return rows, rejections, counts
+
+
+#: The start of the note of a file skipped because it cannot be read at all.
+SKIPPED_FILE: Final = "file skipped, not read"
+
+
+def _parse_one(
+    i: int,
+    member: Member,
+    zone: ZoneInfo,
+    notes: list[str],
+    rows: list[Row],
+    rejections: Rejections,
+) -> int:
+    """Append the rows of file ``i`` to ``rows``; return how many records it holds."""
+    kind, _, metric = member.kind.partition(":")
+    if kind == "csv" and metric == "sedentary_period":
+        text, _ = decode_bytes(member.data())
+        for line, fields, raw in csv_records(text, file=member.label):
+            if "".join(fields).strip():
+                rejections.skip(line, SEDENTARY_PERIOD_REASON, raw[:200])
+        return rejections.n_not_analysed
+    if kind == "csv":
+        before = len(rows)
+        rows.extend(csv_rows(i, metric, member.data(), member.label, zone, rejections.add))
+        return len(rows) - before + len(rejections)
+    if kind == "json" and metric not in USED_JSON:
+        notes[i] = f"metric {metric!r} is not used by the analysis (not read)"
+        return 0
+    if kind == "":
+        found, notes[i] = _unnamed(member)
+        if found is None:
+            return 0
+        metric = found
+    entries = load_json(member)
+    rows.extend(json_rows(i, metric, entries, zone, rejections.add))
+    return len(entries)
 
 
 #: Why the ``sedentary_period`` rows are not analysed (docs/readers-activity.md).
@@ -297,10 +359,17 @@ def _unnamed(member: Member) -> tuple[str | None, str]:
     return None, "not a file the analysis reads"
 
 
-def _deduplicate(rows: list[Row], files: list[Member]) -> None:
+def _deduplicate(
+    rows: list[Row], files: list[Member]
+) -> dict[tuple[str, str], tuple[set[object], set[object]]]:
     """The one duplicate rule: an entry whose key (metric and time stamp, or ``logId``)
-    was already read is not analysed; the first read (files in label order) is used."""
+    was already read is not analysed; the first read (files in label order) is used.
+
+    Returns, for each pair of files sharing keys, the days with a shared key and the days
+    where a shared key holds another value (two people's files, see ``tracker_people``).
+    """
     seen: dict[tuple[str, str], Row] = {}
+    pairs: dict[tuple[str, str], tuple[set[object], set[object]]] = {}
     for row in rows:
         first = seen.get(row.key)
         if first is None:
@@ -308,3 +377,11 @@ def _deduplicate(rows: list[Row], files: list[Member]) -> None:
             continue
         same = "" if first.value == row.value else f" (value {row.value:g} there {first.value:g})"
         row.status = f"duplicate of entry {first.line} of {files[first.file].label}{same}"
+        if first.file != row.file:
+            shared, contradicted = pairs.setdefault(
+                (files[first.file].label, files[row.file].label), (set(), set())
+            )
+            shared.add(row.day)
+            if same:
+                contradicted.add(row.day)
+    return pairs

@@ -248,3 +248,21 @@ def profile_zone(member: Member) -> tuple[str | None, int]:
         if zone is None and len(fields) > column and fields[column].strip():
             zone = fields[column].strip()
     return zone, rows
+
+
+#: ``Profile.csv`` columns that tell two people apart (see ``tracker_people``).
+_PROFILE_FACTS: Final = ("date_of_birth", "gender")
+
+
+def profile_facts(member: Member) -> dict[str, str]:
+    """The date of birth and gender a ``Profile.csv`` states (empty values left out)."""
+    text, _ = decode_bytes(member.data())
+    header = text.lstrip("\ufeff").split("\n", 1)[0].strip().lower().split(",")
+    found: dict[str, str] = {}
+    for _, fields, _ in csv_records(text, file=member.label):
+        for name in _PROFILE_FACTS:
+            if name in header and header.index(name) < len(fields):
+                value = fields[header.index(name)].strip()
+                if value and name not in found:
+                    found[name] = value
+    return found

@@ -149,22 +149,59 @@ def tag_kinds(
     return kinds
 
 
-#: Single words that give a longer tag its meaning (``take the dog for a walk``), for the
-#: day-level exposures only; episode ticks and treatments need an exact name.
+#: The meanings a known phrase inside a longer tag gives it (``take the dog for a walk``),
+#: for the day-level exposures only; episode ticks and treatments need an exact name.
 _KEYWORD_KINDS: Final = ("exercise", "walking", "stretching", "sitting")
+#: Names that mean their kind as a whole tag but not inside a longer one: a posture
+#: (``sitting in the sun``, ``sitting meditation``), a place (``post office``), an errand
+#: (``run errands``), stairs (``flight of stairs``), a commute by bike or by car.
+_NOT_KEYWORDS: Final = frozenset(
+    {
+        "sitting", "sitzen", "sentado", "assis", "zitten", "buro", "bureau", "oficina",
+        "kantoor", "run", "flight", "commute",
+    }
+)  # fmt: skip
+#: Words that turn a phrase's meaning off in a longer tag: a negation (``no exercise``,
+#: ``skipped gym``, ``kein Sport``), watching instead of doing (``watching football``), or
+#: an exercise that moves nothing (``breathing exercise``).
+_VOIDING_WORDS: Final = frozenset(
+    {
+        "no", "not", "non", "never", "didn", "didnt", "don", "dont", "without", "skip",
+        "skipped", "missed", "cancelled", "canceled", "less", "watch", "watched", "watching",
+        "tv", "kein", "keine", "nicht", "ohne", "sin", "pas", "sans", "geen", "niet", "zonder",
+        "senza", "niente", "nao", "sem", "breathing",
+    }
+)  # fmt: skip
+#: The longest known phrase, in words.
+_MAX_PHRASE_WORDS: Final = 4
 
 
 def kinds_of(tag: str, kinds: Mapping[str, tuple[TagKind, ...]]) -> tuple[TagKind, ...]:
-    """Every meaning of one tag; ``()`` when it has none."""
+    """Every meaning of one tag; ``()`` when it has none.
+
+    A tag that is a known name has that name's meanings. A longer tag has the day-level
+    meanings (:data:`_KEYWORD_KINDS`) of the known phrases it contains as whole words
+    (``take the dog for a walk``: walking; ``long drive home``: sitting), except names
+    that mean something else inside a longer tag (:data:`_NOT_KEYWORDS`: ``sitting in the
+    sun`` is no long-sitting day), and none at all when a word negates or turns doing into
+    watching (:data:`_VOIDING_WORDS`: ``no exercise``, ``watching football``).
+    """
     folded = fold_tag(tag)
     exact = kinds.get(folded)
     if exact is not None:
         return exact
+    words = folded.split()
+    if _VOIDING_WORDS.intersection(words):
+        return ()
     found: list[TagKind] = []
-    for word in folded.split():
-        for kind in kinds.get(word, ()):
-            if kind in _KEYWORD_KINDS and kind not in found:
-                found.append(kind)
+    for size in range(min(_MAX_PHRASE_WORDS, len(words)), 0, -1):
+        for start in range(len(words) - size + 1):
+            phrase = " ".join(words[start : start + size])
+            if phrase in _NOT_KEYWORDS:
+                continue
+            for kind in kinds.get(phrase, ()):
+                if kind in _KEYWORD_KINDS and kind not in found:
+                    found.append(kind)
     return tuple(found)
 
 

@@ -211,6 +211,18 @@ def physical_records(family: str, raw_path: Path) -> int | None:
         return None
 
 
+def _holds_fitbit_entries(raw_path: Path) -> bool:
+    """True unless the file is a JSON list none of whose elements is a Fitbit entry (an
+    object with ``dateTime`` or ``logId``); unreadable JSON counts as holding entries."""
+    try:
+        value = json.loads(_decode(raw_path.read_bytes()))
+    except (ValueError, RecursionError):
+        return True
+    if not isinstance(value, list):
+        return True
+    return any(isinstance(e, dict) and ("dateTime" in e or "logId" in e) for e in value)
+
+
 def _accounted(row: pd.Series) -> int:
     """``rows_read`` plus the rows a reader's note says it skipped ("10 records of other
     types skipped", "4 blank rows (days without data) skipped")."""
@@ -282,6 +294,12 @@ def check_log(
     # A whole file of a metric no analysis uses, said so in its note (Fitbit's
     # lightly_active_minutes): accounted for at the file level.
     rows = rows[~((rows["rows_read"] == 0) & rows["note"].astype(str).str.contains("not used"))]
+    # A file in a folder that holds no entry of the format at all ([1, 2, 3], [{}], [null]),
+    # skipped as not a supported export with that note, is accounted at the file level,
+    # like a junk file beside the export; a file holding entries must still account them.
+    if family == "folder" and not _holds_fitbit_entries(mutated):
+        skipped = rows["note"].astype(str).str.startswith("skipped: not a supported export")
+        rows = rows[~((rows["rows_read"] == 0) & skipped)]
     if physical is not None and len(rows):
         accounted = sum(_accounted(r) for _, r in rows.iterrows())
         if accounted < physical:
