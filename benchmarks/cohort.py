@@ -7,7 +7,9 @@ average (the machine is shared):
 1. the baseline: ``pandas.read_csv`` of the same file (in a child process, its own peak);
 2. ``read_cohort`` (one streaming pass, progress bar), ``cohort_advice(engine="local")``
    and ``pool_advice``: from the file to the pooled table, each stage timed;
-3. ``cohort_advice(engine="dask")`` on a two-worker LocalCluster, checked equal to (2).
+3. memory against the people in the file: ``read_cohort``'s peak, each in a fresh process,
+   on this file and on one with the same back-pain people and a quarter of the others;
+4. ``cohort_advice(engine="dask")`` on a two-worker LocalCluster, checked equal to (2).
 
 Peak memory is sampled (every 0.5 s) over this process and all its children together: the
 sum of their resident sizes (an upper bound: forked workers share pages) and of their
@@ -25,6 +27,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -33,10 +36,6 @@ from backcare_analysis.cohort import cohort_advice, pool_advice, read_cohort
 from backcare_analysis.synthetic.cohort import CohortSetting, write_flaredown_cohort
 
 OUT = Path(__file__).resolve().parent / "out"
-
-
-def _peak_mb(who: int = resource.RUSAGE_SELF) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024
 
 
 class TreeMemory:
@@ -88,6 +87,40 @@ def _children_cpu_s() -> float:
 
 def _load() -> str:
     return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _read_peak_mb(path: Path) -> tuple[float, int, int]:
+    """Peak memory of ``read_cohort`` alone, in a fresh process (its maximum RSS); the
+    people selected and in the file."""
+    code = (
+        "import resource; from backcare_analysis.cohort import read_cohort; "
+        f"c = read_cohort({str(path)!r}, progress=False); "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, len(c), c.n_in_source)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    peak, selected, in_file = done.stdout.split()
+    return float(peak), int(selected), int(in_file)
+
+
+def _memory_scaling(args: argparse.Namespace, setting: CohortSetting, path: Path) -> None:
+    """Memory must not grow with the people in the file beyond the selected people's rows:
+    the same back-pain people (same seed) with a quarter of the other people."""
+    fewer = replace(setting, n_other=setting.n_other // 4)
+    small = OUT / f"flaredown-{args.rows_millions:g}M-quarter-others.csv"
+    if not small.exists():
+        write_flaredown_cohort(small, fewer, seed=2026)
+    small_mb, small_sel, small_n = _read_peak_mb(small)
+    big_mb, big_sel, big_n = _read_peak_mb(path)
+    print(
+        f"memory against people in the file: read_cohort's peak RSS {small_mb:.0f} MB with "
+        f"{small_n:,} people ({small.stat().st_size / 1e6:.0f} MB file), {big_mb:.0f} MB with "
+        f"{big_n:,} people ({path.stat().st_size / 1e6:.0f} MB file); {small_sel} and {big_sel} "
+        f"selected; ratio {big_mb / small_mb:.2f} for {big_n / small_n:.1f} x the people; "
+        f"{_load()}"
+    )
 
 
 def main() -> None:
@@ -151,12 +184,11 @@ def main() -> None:
         f"pool_advice: {pool_s:.1f} s\n"
         f"FILE TO POOLED TABLE: {total:.1f} s ({total / baseline:.1f} x pandas.read_csv "
         f"{baseline:.1f} s); peak memory of this process and its workers together: "
-        f"{memory.peak_pss:.0f} MB PSS ({memory.peak_rss:.0f} MB summed RSS); this process "
-        f"alone {_peak_mb():.0f} MB, largest worker {_peak_mb(resource.RUSAGE_CHILDREN):.0f} MB; "
-        f"{_load()}",
+        f"{memory.peak_pss:.0f} MB PSS ({memory.peak_rss:.0f} MB summed RSS); {_load()}",
         flush=True,
     )
     print(pooled[["claim", "n_people", "pooled_ratio", "ci_low", "ci_high", "tau"]].to_string())
+    _memory_scaling(args, setting, path)
     if args.no_dask:
         return
     from distributed import Client, LocalCluster
