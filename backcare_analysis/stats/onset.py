@@ -251,12 +251,16 @@ def onset_rate_ratios(
         ``"poisson"`` (log link; rate ratio) or ``"logistic"`` (odds ratio, close to the
         rate ratio while onsets are rare).
     adjust
-        Covariates of every model (default ``("weekday", "trend", "others")``):
-        ``"weekday"`` (a weekend indicator below 60 onsets), ``"weekend"``, ``"trend"``
-        (natural spline of the day, about one df per year), ``"recovery"`` (days since the
-        last episode, in bands; see :func:`adjustment_design`) and ``"others"``: the
-        exposures of the other requested triggers outside the trigger's own family
-        (sitting and standing breaks, exercise and steps are families), each if logged on
+        Covariates of every model (default
+        :data:`~backcare_analysis.stats.design.DEFAULT_ADJUST`: weekday, trend, season,
+        recovery, others): ``"weekday"`` (a weekend indicator below 60 onsets),
+        ``"weekend"``, ``"trend"`` (natural spline of the day, one df per year and per 20
+        onsets, none below 20), ``"season"`` (one annual harmonic when the log spans at
+        least :data:`~backcare_analysis.stats.design.SEASON_MIN_DAYS` days),
+        ``"recovery"`` (days since the last episode, in bands; see
+        :func:`adjustment_design`) and ``"others"``: the exposures of the other requested
+        triggers outside the trigger's own family (sitting and standing breaks, exercise
+        and steps are families), each if logged on
         80% of the days; days missing one of them are left out.
     se
         ``"model"`` (default; calibrated in ``docs/statistics.md``), ``"robust"`` (HC0) or
