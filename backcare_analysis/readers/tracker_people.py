@@ -118,7 +118,7 @@ def people_warning(first: str, second: str, source: str, why: str) -> str:
     return (
         f"{first} and {second} look like two different people's {_title(source)} exports: "
         f"{why}. Reading them together mixes two people into one log; read each person's "
-        "files separately (read_log(file) per person)."
+        "files separately (one person's file or folder at a time)."
     )
 
 
