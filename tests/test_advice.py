@@ -13,12 +13,12 @@ from backcare_analysis.advice import (
     CLAIMS,
     POSTERIOR_COLUMNS,
     SCORECARD_COLUMNS,
-    SMALL_LOG_CAVEAT,
     check_advice,
     scorecard_verdicts,
 )
 from backcare_analysis.cli import main
 from backcare_analysis.schema import Log, conform, empty_table
+from backcare_analysis.small_log import SMALL_LOG_CAVEAT
 from backcare_analysis.stats.treatments import CAVEAT
 from backcare_analysis.stats.verdicts import DESCRIBED, VERDICTS
 from backcare_analysis.synthetic.calibration_world import World, simulate_world_log

@@ -24,6 +24,7 @@ LAYER_OF: dict[str, str] = {
     "claims": "questions",
     "safety": "questions",
     "summary": "questions",
+    "small_log": "questions",
     "cohort": "cohort",
     "outputs": "outputs",
     "synthetic": "synthetic",
