@@ -29,6 +29,7 @@ from .stats.recurrence import recurrence
 from .stats.treatments import CAVEAT, compare_treatments
 from .stats.verdicts import (
     CONTRADICTED,
+    DEFAULT_MINIMUMS,
     DESCRIBED,
     INCONCLUSIVE,
     NOT_ENOUGH_DATA,
@@ -107,6 +108,15 @@ def _record(table: pd.DataFrame, key: str) -> dict[str, Any]:
     return {str(k): v for k, v in table.loc[key].to_dict().items()}
 
 
+def _model_decides(table: pd.DataFrame | None, trigger: str) -> bool:
+    """Whether the onset model's row for the trigger stands (it was fitted, or it failed
+    for a reason other than too few days at risk), so no small-log comparison replaces it."""
+    if table is None or trigger not in table.index:
+        return False
+    result = _record(table, trigger)
+    return not result["reason"] or int(result["n_days"]) >= DEFAULT_MINIMUMS.at_risk_days
+
+
 def _empty_row(claim: Claim) -> dict[str, object]:
     return {
         "claim": claim.id,
@@ -164,7 +174,11 @@ def _prevention(log: Log, claims: list[Claim]) -> list[dict[str, object]]:
     for claim in claims:
         row = _empty_row(claim)
         trigger = chosen.get(claim.id)
-        small = small_log_row(panel, trigger, table) if trigger and not no_diary else None
+        small = (
+            small_log_row(panel, trigger)
+            if trigger and not no_diary and not _model_decides(table, trigger)
+            else None
+        )
         if small is not None:
             row.update(small)
             rows.append(row)

@@ -32,15 +32,10 @@ def _ratio(x: float) -> str:
     return f"{x:.0f}" if x >= 10 else f"{x:.2g}"
 
 
-def small_log_row(
-    panel: pd.DataFrame, trigger: str, table: pd.DataFrame | None
-) -> dict[str, object] | None:
+def small_log_row(panel: pd.DataFrame, trigger: str) -> dict[str, object] | None:
     """The exact unadjusted comparison for a yes/no tag logged on too few days for the
-    model (:func:`~backcare_analysis.stats.descriptive.small_log_comparison`), as a row."""
-    if table is not None and trigger in table.index:
-        result = {str(k): v for k, v in table.loc[trigger].to_dict().items()}
-        if not result["reason"] or int(str(result["n_days"])) >= DEFAULT_MINIMUMS.at_risk_days:
-            return None
+    model (:func:`~backcare_analysis.stats.descriptive.small_log_comparison`), as a row;
+    None when the tag is not small-log material."""
     exact = small_log_comparison(panel, trigger)
     if exact is None:
         return None

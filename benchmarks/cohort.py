@@ -89,19 +89,24 @@ def _load() -> str:
     return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def _read_peak_mb(path: Path) -> tuple[float, int, int]:
-    """Peak memory of ``read_cohort`` alone, in a fresh process (its maximum RSS); the
-    people selected and in the file."""
-    code = (
-        "import resource; from backcare_analysis.cohort import read_cohort; "
-        f"c = read_cohort({str(path)!r}, progress=False); "
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, len(c), c.n_in_source)"
-    )
+def _in_fresh_process(code: str) -> list[str]:
+    """Run Python code in a fresh process (the project importable) and split what it
+    printed: a stage's own peak memory, apart from this process's."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
-    peak, selected, in_file = done.stdout.split()
+    return done.stdout.split()
+
+
+def _read_peak_mb(path: Path) -> tuple[float, int, int]:
+    """Peak memory of ``read_cohort`` alone, in a fresh process (its maximum RSS); the
+    people selected and in the file."""
+    peak, selected, in_file = _in_fresh_process(
+        "import resource; from backcare_analysis.cohort import read_cohort; "
+        f"c = read_cohort({str(path)!r}, progress=False); "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, len(c), c.n_in_source)"
+    )
     return float(peak), int(selected), int(in_file)
 
 
@@ -142,14 +147,12 @@ def main() -> None:
     size_mb = path.stat().st_size / 1e6
     print(f"file: {path.name}, {size_mb:.0f} MB; {_load()}")
 
-    code = (
+    n_rows, n_people, baseline_s, baseline_mb = _in_fresh_process(
         "import time, resource, pandas as pd; t = time.perf_counter(); "
         f"f = pd.read_csv({str(path)!r}); "
         "print(len(f), f['user_id'].nunique(), time.perf_counter() - t, "
         "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    n_rows, n_people, baseline_s, baseline_mb = done.stdout.split()
     baseline = float(baseline_s)
     print(
         f"baseline pandas.read_csv: {baseline:.1f} s, peak {float(baseline_mb):.0f} MB "

@@ -378,30 +378,29 @@ def percent(p: float) -> str:
     return f"{p:.0%}"
 
 
-def chance_cell(row: Mapping[Any, Any]) -> str:
-    """The scorecard's "chance it helps you" cell: the posterior probability, or a dash."""
+def _has_posterior(row: Mapping[Any, Any]) -> bool:
+    """Whether a scorecard row shows a chance that the advice helps: it has a posterior and
+    is neither the described course nor short of data."""
     p = row.get("p_benefit")
-    if (
+    return not (
         p is None
         or _missing(p)
         or str(row.get("group", "")) == "natural course"
         or str(row.get("verdict", "")) == "not enough data"
-    ):
-        return "-"
-    return percent(float(p))
+    )
+
+
+def chance_cell(row: Mapping[Any, Any]) -> str:
+    """The scorecard's "chance it helps you" cell: the posterior probability, or a dash."""
+    return percent(float(row["p_benefit"])) if _has_posterior(row) else "-"
 
 
 def chance_words(row: Mapping[Any, Any]) -> str:
     """The posterior probability that the advice helps, with the prior's source named and
     the sensitivity beside it; empty when the row has none."""
-    p = row.get("p_benefit")
-    if (
-        p is None
-        or _missing(p)
-        or str(row.get("group", "")) == "natural course"
-        or str(row.get("verdict", "")) == "not enough data"
-    ):
+    if not _has_posterior(row):
         return ""
+    p = row["p_benefit"]
     outcome = "fewer spasms" if str(row.get("group", "")) == "prevention" else "shorter episodes"
     text = (
         f"Chance the advice helps you ({outcome}): {percent(float(p))}, combining your log with "
