@@ -11,7 +11,13 @@ import pytest
 
 from backcare_analysis.panel import daily_panel
 from backcare_analysis.schema import AnalysisError
-from backcare_analysis.stats.design import check_panel, days_since_episode, natural_spline, trend_df
+from backcare_analysis.stats.design import (
+    adjustment_design,
+    check_panel,
+    days_since_episode,
+    natural_spline,
+    trend_df,
+)
 from backcare_analysis.stats.glm import fit_hazard, newton_glm
 from backcare_analysis.stats.onset import onset_rate_ratios
 from backcare_analysis.stats.verdicts import VERDICTS, Minimums
@@ -60,10 +66,10 @@ def test_poisson_rate_ratio_of_a_binary_exposure_is_the_ratio_of_crude_rates() -
     row = table.iloc[0]
     # (4 / 20) / (6 / 60) = 2.0; SE(log RR) = sqrt(1/4 - 1/20 + 1/6 - 1/60) = sqrt(0.35)
     # because the model-based variance uses the Bernoulli variance mu (1 - mu).
-    # The reported SE carries the small-sample factor sqrt(n / (n - 3)) for n = 10 onsets.
+    # The reported SE carries the small-sample factor sqrt(n / (n - 1.5)) for n = 10 onsets.
     assert row["rate_ratio"] == pytest.approx(2.0, rel=1e-9)
-    se = math.sqrt(0.35) * math.sqrt(10 / 7)
-    assert row["se_inflation"] == pytest.approx(math.sqrt(10 / 7), rel=1e-12)
+    se = math.sqrt(0.35) * math.sqrt(10 / 8.5)
+    assert row["se_inflation"] == pytest.approx(math.sqrt(10 / 8.5), rel=1e-12)
     assert row["se_log_rr"] == pytest.approx(se, rel=1e-9)
     z = 1.959963984540054
     assert row["ci_low"] == pytest.approx(2.0 * math.exp(-z * se), rel=1e-9)
@@ -84,7 +90,7 @@ def test_logistic_model_gives_the_crude_odds_ratio() -> None:
     # (4 / 16) / (6 / 54) = 2.25; SE = sqrt(1/4 + 1/16 + 1/6 + 1/54).
     assert table.loc[0, "measure"] == "odds ratio"
     assert table.loc[0, "rate_ratio"] == pytest.approx(2.25, rel=1e-9)
-    se = math.sqrt(1 / 4 + 1 / 16 + 1 / 6 + 1 / 54) * math.sqrt(10 / 7)
+    se = math.sqrt(1 / 4 + 1 / 16 + 1 / 6 + 1 / 54) * math.sqrt(10 / 8.5)
     assert table.loc[0, "se_log_rr"] == pytest.approx(se, rel=1e-9)
 
 
@@ -321,3 +327,18 @@ def test_helpers() -> None:
     since = days_since_episode([False, True, True, False, False, True, False])
     assert since[3:5].tolist() == [1, 2]
     assert since[6] == 1
+
+
+def test_recovery_bands_need_20_onsets() -> None:
+    # Episodes on days 10-11 and 60: days 12-15 are 1-4 days after the first.
+    risk = np.ones(120, dtype=bool)
+    risk[[10, 11, 60]] = False
+    panel = make_panel([0] * 120, {}, at_risk=risk.tolist())
+    rows = risk.copy()
+    design, names = adjustment_design(panel, rows, ("recovery",), n_onsets=20)
+    assert names == ["after_episode_1_4d", "after_episode_5_10d", "after_episode_11_21d"]
+    since_first = design[:, 0][np.flatnonzero(rows) < 60]
+    assert since_first.sum() == 4  # days 12-15
+    # Below 20 onsets no time-since-episode term at all, as for the trend.
+    design, names = adjustment_design(panel, rows, ("recovery",), n_onsets=19)
+    assert names == [] and design.shape == (int(rows.sum()), 0)

@@ -58,9 +58,10 @@ WEEKDAY_MIN_ONSETS: Final = 60
 #: Bands of days since the last episode day that the ``"recovery"`` adjustment separates
 #: (the risk of a new onset is higher soon after an episode).
 RECOVERY_BANDS: Final[tuple[tuple[int, int], ...]] = ((1, 4), (5, 10), (11, 21))
-#: Below this many onsets ``"recovery"`` is one band, :data:`RECOVERY_SHORT_BAND`.
+#: Below this many onsets ``"recovery"`` adds no term (like the trend): bands fitted to a
+#: dozen onsets biased the stretching habit, which follows each episode, by -0.135 under
+#: no effect at one year in the issue-13 world, -0.06 without them (docs/statistics.md).
 RECOVERY_MIN_ONSETS: Final = 20
-RECOVERY_SHORT_BAND: Final = (1, 14)
 
 
 def check_panel(panel: pd.DataFrame, minimums: Minimums = DEFAULT_MINIMUMS) -> None:
@@ -270,8 +271,8 @@ def adjustment_design(
         ``"season"`` (one annual harmonic, sine and cosine of the day of the year, when the
         log spans
         :data:`SEASON_MIN_DAYS` days) and ``"recovery"`` (indicators of the bands
-        :data:`RECOVERY_BANDS` of days since the last episode day; one band,
-        :data:`RECOVERY_SHORT_BAND`, below :data:`RECOVERY_MIN_ONSETS` onsets).
+        :data:`RECOVERY_BANDS` of days since the last episode day; none below
+        :data:`RECOVERY_MIN_ONSETS` onsets).
         ``"others"`` is handled by :func:`fit_onset_models`.
     n_onsets
         Onsets on these rows, which limit the weekday and trend terms; no limit if None..
@@ -312,7 +313,7 @@ def adjustment_design(
             flags = flags | panel["episode_day"].to_numpy(dtype=bool)
         since = days_since_episode(flags)[rows]
         few_onsets = n_onsets is not None and n_onsets < RECOVERY_MIN_ONSETS
-        for lo, hi in (RECOVERY_SHORT_BAND,) if few_onsets else RECOVERY_BANDS:
+        for lo, hi in () if few_onsets else RECOVERY_BANDS:
             cols.append(((since >= lo) & (since <= hi)).astype(np.float64))
             names.append(f"after_episode_{lo}d" if lo == hi else f"after_episode_{lo}_{hi}d")
     n = int(rows.sum())
