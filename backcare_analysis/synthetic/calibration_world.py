@@ -71,6 +71,12 @@ class World:
     season: float = 0.4
     cluster_rr: float = 2.0
     tags: bool = False
+    #: Share of episodes nobody writes down (their days are missing from the diary).
+    unrecorded_share: float = 0.1
+    #: Exercise on episode days and the 3 after, as a share of the habit.
+    exercise_in_pain: float = 0.3
+    #: Minutes a day of stretching started after each episode, for 21 days.
+    stretching_after_min: float = 10.0
 
 
 def _ar1(rng: np.random.Generator, n: int, phi: float, sd: float) -> np.ndarray:
@@ -141,11 +147,11 @@ def simulate_world_log(world: World, seed: int) -> Log:
                 last_end = until
                 episode_day[d : d + length] = True
                 masked[d : min(n, d + length + AFTER_PAIN_DAYS)] = True
-                stretching[d + length : d + length + 21] += 10  # started after the episode
+                stretching[d + length : d + length + 21] += world.stretching_after_min
                 episodes.append((d, length, severity))
         if masked[d]:
             sitting[d] += 2.5
-            exercise[d] *= 0.3
+            exercise[d] *= world.exercise_in_pain
             if episode_day[d]:
                 stretching[d] += 12
                 lifting[d] = False
@@ -155,7 +161,7 @@ def simulate_world_log(world: World, seed: int) -> Log:
     logged = rng.random(n) < np.where(episode_day, 0.6, p_logged)
     kept: list[dict[str, object]] = []
     for i, (d, length, severity) in enumerate(episodes):
-        if rng.random() < 0.1:
+        if rng.random() < world.unrecorded_share:
             logged[d : d + length] = False  # an episode nobody wrote down
             continue
         logged[d] = rng.random() < 0.75  # the onset day's diary row may be missing
