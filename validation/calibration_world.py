@@ -202,16 +202,25 @@ def tables(res: pd.DataFrame) -> str:
     est = res.loc[
         np.isfinite(res["true_ratio"].astype(float)) & np.isfinite(res["estimate"].astype(float))
     ].copy()
-    est["error"] = np.log(est["estimate"].astype(float)) - np.log(est["true_ratio"].astype(float))
+    # An exact small-log comparison with no onset after the exposure estimates 0: it has no
+    # log, so it is counted (zero_estimates) and left out of the bias, not of the coverage.
+    positive = est["estimate"].astype(float) > 0
+    with np.errstate(divide="ignore"):
+        log_estimate = np.log(est["estimate"].astype(float))
+    est["error"] = np.where(
+        positive, log_estimate - np.log(est["true_ratio"].astype(float)), np.nan
+    )
     est["covered"] = (est["ci_low"] <= est["true_ratio"]) & (est["true_ratio"] <= est["ci_high"])
     b = (
         est.groupby(["setting", "days", "claim"], sort=False)
         .agg(
-            n=("error", "size"),
+            n=("covered", "size"),
+            zero_estimates=("error", lambda e: int(e.isna().sum())),
             true_ratio=("true_ratio", "first"),
             mean_events=("n_events", "mean"),
             bias_log=("error", "mean"),
-            bias_mc_se=("error", lambda e: float(e.std() / math.sqrt(len(e)))),
+            bias_mc_se=("error", lambda e: float(e.std() / math.sqrt(e.notna().sum()))),
+            median_error=("error", "median"),
             coverage=("covered", "mean"),
             sd_over_se=("error", "std"),
             mean_se=("se_log", "mean"),

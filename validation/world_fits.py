@@ -7,7 +7,7 @@ fits ``fit_onset_models`` on the prevention triggers the scorecard would choose 
 fits its rows come from) and prints, per length of log, the bias of each log ratio under no
 effect (mean, its Monte Carlo SE and the median), the 95% coverage of the interval the
 scorecard reports, the spread against the SE, and coverage for other values of ``K`` in the
-small-sample factor ``sqrt(n / (n - K))``. Usage::
+small-sample factor ``sqrt(n / (n - K))`` and for the robust and HAC errors. Usage::
 
     python validation/world_fits.py --people 2000 --processes 2
     python validation/world_fits.py --days 365 --world stretching_after_min=0   # a feature off
@@ -71,6 +71,8 @@ def fit_one(task: tuple[dict[str, Any], tuple[str, ...] | None, bool, int]) -> l
                 "log_ratio": r["log_ratio"],
                 "se_model": r["se_model"],
                 "se_reported": r["se_model"] * float(small_sample_inflation(r["n_onsets"])),
+                "se_robust": r["se_robust"] * float(small_sample_inflation(r["n_onsets"])),
+                "se_hac": r["se_hac"] * float(small_sample_inflation(r["n_onsets"])),
             }
         )
     return rows
@@ -92,6 +94,8 @@ def summarise(res: pd.DataFrame) -> pd.DataFrame:
             "median": float(np.median(est)),
             "coverage": float((np.abs(est) <= z * g["se_reported"]).mean()),
             "sd_over_se": est.std() / float(np.median(g["se_reported"])),
+            "cov_robust": float((np.abs(est) <= z * g["se_robust"]).mean()),
+            "cov_hac": float((np.abs(est) <= z * g["se_hac"]).mean()),
         }
         for k in K_VALUES:
             factor = np.sqrt(n / (n - k))
