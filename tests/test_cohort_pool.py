@@ -21,7 +21,8 @@ from backcare_analysis.synthetic.cohort import CohortSetting, write_flaredown_co
 #: Per-person lifting rows of the first 100 cohorts of validation/cohort_coverage.py (30
 #: people each, true mean ratio 2, tau 0.3), made by the scorecard's own lifting model:
 #: ``cohort``, ``estimate``, ``se_log``, ``n_events`` (people who could not be fitted left
-#: out). Regenerate with ``--per-person`` and keep those columns.
+#: out). Regenerate with ``--per-person`` and keep those columns. ``se_log`` carries the
+#: current small-sample factor (K = 1.5; the rows were made with K = 3 and rescaled).
 STORED = Path(__file__).with_name("test_cohort_pool_cohorts.csv.gz")
 TRUE_LOG_RR, TRUE_TAU = math.log(2.0), 0.3
 
@@ -59,8 +60,9 @@ def test_pooling_se_removes_the_onset_models_small_sample_factor_only() -> None:
         }
     )
     se = pooling_se(rows)
-    assert se.iloc[0] == pytest.approx(0.6 / math.sqrt(12 / 9))
-    assert se.iloc[1] == pytest.approx(0.3 / math.sqrt(103 / 100))
+    # The factor is sqrt(n / (n - 1.5)) for n onsets.
+    assert se.iloc[0] == pytest.approx(0.6 / math.sqrt(12 / 10.5))
+    assert se.iloc[1] == pytest.approx(0.3 / math.sqrt(103 / 101.5))
     assert se.iloc[2] == 0.4  # a treatment comparison: its SE has no such factor
 
 
@@ -84,8 +86,10 @@ def _stored_fits(pool: str) -> pd.DataFrame:
             mu, low, high = math.log(fit["pooled_ratio"]), fit["ci_low"], fit["ci_high"]
             low, high = math.log(low), math.log(high)
             tau_low, tau_high = fit["tau_ci_low"], fit["tau_ci_high"]
-        else:  # the first release: the scorecard's inflated SE, Hartung-Knapp unfloored
-            y, se = np.log(rows["estimate"].to_numpy()), rows["se_log"].to_numpy()
+        else:  # the first release: the scorecard's inflated SE (K = 3 then), HK unfloored
+            y = np.log(rows["estimate"].to_numpy())
+            n = rows["n_events"].to_numpy(dtype=np.float64)
+            se = pooling_se(per_person).to_numpy() * np.sqrt(n / (n - 3))
             f = random_effects(y, se)
             w = 1 / (se**2 + f["tau2"])
             hk = math.sqrt(float(np.sum(w * (y - f["mu"]) ** 2) / ((len(y) - 1) * np.sum(w))))

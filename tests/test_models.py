@@ -341,4 +341,5 @@ def test_recovery_bands_need_20_onsets() -> None:
     assert since_first.sum() == 4  # days 12-15
     # Below 20 onsets no time-since-episode term at all, as for the trend.
     design, names = adjustment_design(panel, rows, ("recovery",), n_onsets=19)
-    assert names == [] and design.shape == (int(rows.sum()), 0)
+    assert names == []
+    assert design.shape == (int(rows.sum()), 0)
