@@ -23,7 +23,6 @@ from backcare_analysis.cohort.read import PEOPLE_COLUMNS
 from backcare_analysis.cohort.run import PER_PERSON_COLUMNS
 from backcare_analysis.readers import flaredown
 from backcare_analysis.readers.flaredown_stream import read_flaredown_cohort
-from backcare_analysis.stats.onset import SMALL_SAMPLE_K
 from backcare_analysis.synthetic.cohort import (
     CohortSetting,
     simulate_cohort,
@@ -209,8 +208,10 @@ def test_pool_counts_every_person(per_person: pd.DataFrame) -> None:
     assert lifting["n_supported"] == (own == "supported").sum()
     counted = lifting["n_supported"] + lifting["n_contradicted"] + lifting["n_inconclusive"]
     assert counted == (~own.isin(["failed", "not enough data"])).sum()
-    # Pooled on the information-based SE: the scorecard's SE without its small-sample factor.
-    info_se = ok["se_log"] / np.sqrt(ok["n_events"] / (ok["n_events"] - SMALL_SAMPLE_K))
+    # Pooled on the information-based SE: for lifting, a yes/no exposure, the scorecard's
+    # SE itself (it carries no small-sample factor).
+    assert (ok["exposure_unit"] == "yes vs no").all()
+    info_se = ok["se_log"]
     fit = random_effects(np.log(ok["estimate"]), info_se)
     assert lifting["pooled_ratio"] == pytest.approx(math.exp(fit["mu"]))
     assert lifting["tau"] == pytest.approx(math.sqrt(fit["tau2"]))
@@ -229,8 +230,7 @@ def test_shrinkage_weights_by_precision(per_person: pd.DataFrame) -> None:
     assert len(lifting) == fit["n_people"]
     own = per_person.loc[per_person["claim"] == "lifting"].set_index("person")
     for row in lifting.itertuples():
-        n = own.loc[row.person, "n_events"]
-        v = own.loc[row.person, "se_log"] ** 2 * (n - SMALL_SAMPLE_K) / n  # the SE pooling used
+        v = own.loc[row.person, "se_log"] ** 2  # yes/no: the SE pooling used, no factor
         b = fit["tau"] ** 2 / (fit["tau"] ** 2 + v)
         assert row.weight_own == pytest.approx(b)
         expected = b * math.log(row.own_ratio) + (1 - b) * math.log(fit["pooled_ratio"])

@@ -21,8 +21,9 @@ from backcare_analysis.synthetic.cohort import CohortSetting, write_flaredown_co
 #: Per-person lifting rows of the first 100 cohorts of validation/cohort_coverage.py (30
 #: people each, true mean ratio 2, tau 0.3), made by the scorecard's own lifting model:
 #: ``cohort``, ``estimate``, ``se_log``, ``n_events`` (people who could not be fitted left
-#: out). Regenerate with ``--per-person`` and keep those columns. ``se_log`` carries the
-#: current small-sample factor (K = 1.5; the rows were made with K = 3 and rescaled).
+#: out). Regenerate with ``--per-person`` and keep those columns. ``se_log`` is the
+#: information SE, as the scorecard reports it for a yes/no exposure (the rows were made
+#: with the K = 3 factor then applied to every exposure, and rescaled).
 STORED = Path(__file__).with_name("test_cohort_pool_cohorts.csv.gz")
 TRUE_LOG_RR, TRUE_TAU = math.log(2.0), 0.3
 
@@ -54,16 +55,21 @@ def test_hartung_knapp_is_floored_at_the_usual_variance() -> None:
 def test_pooling_se_removes_the_onset_models_small_sample_factor_only() -> None:
     rows = pd.DataFrame(
         {
-            "measure": ["rate ratio", "rate ratio", "ratio of durations"],
-            "se_log": [0.6, 0.3, 0.4],
-            "n_events": [12, 103, 9],
+            "measure": ["rate ratio", "rate ratio", "ratio of durations", "rate ratio"],
+            "se_log": [0.6, 0.3, 0.4, 0.5],
+            "n_events": [12, 103, 9, 12],
+            "exposure_unit": ["per 1 h", "per 30 min", "", "yes vs no"],
         }
     )
     se = pooling_se(rows)
-    # The factor is sqrt(n / (n - 1.5)) for n onsets.
-    assert se.iloc[0] == pytest.approx(0.6 / math.sqrt(12 / 10.5))
-    assert se.iloc[1] == pytest.approx(0.3 / math.sqrt(103 / 101.5))
+    # The factor of a measured amount is sqrt(n / (n - 2)) for n onsets.
+    assert se.iloc[0] == pytest.approx(0.6 / math.sqrt(12 / 10))
+    assert se.iloc[1] == pytest.approx(0.3 / math.sqrt(103 / 101))
     assert se.iloc[2] == 0.4  # a treatment comparison: its SE has no such factor
+    assert se.iloc[3] == 0.5  # a yes/no exposure carries none either
+    # A table from before the exposure_unit column: every onset row had the factor.
+    old = pooling_se(rows.drop(columns="exposure_unit"))
+    assert old.iloc[3] == pytest.approx(0.5 / math.sqrt(12 / 10))
 
 
 def _stored_fits(pool: str) -> pd.DataFrame:
@@ -74,6 +80,7 @@ def _stored_fits(pool: str) -> pd.DataFrame:
             person=[f"p{i}" for i in range(len(rows))],
             claim="lifting",
             measure="rate ratio",
+            exposure_unit="yes vs no",
             ci_low=np.nan,
             ci_high=np.nan,
             verdict="inconclusive",

@@ -66,10 +66,10 @@ def test_poisson_rate_ratio_of_a_binary_exposure_is_the_ratio_of_crude_rates() -
     row = table.iloc[0]
     # (4 / 20) / (6 / 60) = 2.0; SE(log RR) = sqrt(1/4 - 1/20 + 1/6 - 1/60) = sqrt(0.35)
     # because the model-based variance uses the Bernoulli variance mu (1 - mu).
-    # The reported SE carries the small-sample factor sqrt(n / (n - 1.5)) for n = 10 onsets.
+    # A yes/no exposure keeps the information SE: no small-sample factor.
     assert row["rate_ratio"] == pytest.approx(2.0, rel=1e-9)
-    se = math.sqrt(0.35) * math.sqrt(10 / 8.5)
-    assert row["se_inflation"] == pytest.approx(math.sqrt(10 / 8.5), rel=1e-12)
+    se = math.sqrt(0.35)
+    assert row["se_inflation"] == 1.0
     assert row["se_log_rr"] == pytest.approx(se, rel=1e-9)
     z = 1.959963984540054
     assert row["ci_low"] == pytest.approx(2.0 * math.exp(-z * se), rel=1e-9)
@@ -90,7 +90,7 @@ def test_logistic_model_gives_the_crude_odds_ratio() -> None:
     # (4 / 16) / (6 / 54) = 2.25; SE = sqrt(1/4 + 1/16 + 1/6 + 1/54).
     assert table.loc[0, "measure"] == "odds ratio"
     assert table.loc[0, "rate_ratio"] == pytest.approx(2.25, rel=1e-9)
-    se = math.sqrt(1 / 4 + 1 / 16 + 1 / 6 + 1 / 54) * math.sqrt(10 / 8.5)
+    se = math.sqrt(1 / 4 + 1 / 16 + 1 / 6 + 1 / 54)
     assert table.loc[0, "se_log_rr"] == pytest.approx(se, rel=1e-9)
 
 
@@ -155,6 +155,9 @@ def test_units_rescale_the_ratio() -> None:
     assert per_half.loc[0, "unit"] == "per 30 min"
     assert per_half.loc[0, "rate_ratio"] == pytest.approx(per_hour.loc[0, "rate_ratio"] ** 0.5)
     assert per_half.loc[0, "p_val"] == pytest.approx(per_hour.loc[0, "p_val"])
+    # A measured amount carries the small-sample factor sqrt(n / (n - 2)), n onsets.
+    n = int(per_hour.loc[0, "n_onsets"])
+    assert per_hour.loc[0, "se_inflation"] == pytest.approx(math.sqrt(n / (n - 2)), rel=1e-12)
 
 
 @pytest.fixture(scope="module")

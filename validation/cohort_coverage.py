@@ -52,6 +52,7 @@ NOT_FITTED = {
     "ci_high": math.nan,
     "verdict": "not enough data",
     "n_days": 0,
+    "exposure_unit": "",
     "n_events": 0,
     "status": "ok",
 }
@@ -87,6 +88,7 @@ def lifting_rows(path: Path) -> pd.DataFrame:
                 "verdict": str(fit["verdict"]),
                 "n_days": int(fit["n_days"]),
                 "n_events": int(fit["n_onsets"]),
+                "exposure_unit": str(fit["unit"]),
                 "status": "ok",
                 "reason": "",
                 **counts,

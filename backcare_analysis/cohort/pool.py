@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from ..stats.onset import small_sample_inflation
+from ..stats.onset import YES_NO_UNIT, small_sample_inflation
 
 #: Measures that are ratios and pool on the log scale.
 RATIO_MEASURES: Final = ("rate ratio", "ratio of durations")
@@ -162,7 +162,8 @@ def pooling_se(rows: pd.DataFrame) -> pd.Series:
     pandas.Series
         ``se_log`` of a rate ratio of onsets divided by the small-sample factor the
         scorecard multiplied it by (:func:`~backcare_analysis.stats.onset.small_sample_inflation`
-        of ``n_events``, the onsets); ``se_log`` unchanged for other measures.
+        of ``n_events``, the onsets, and ``exposure_unit``: none for a yes/no exposure);
+        ``se_log`` unchanged for other measures.
 
     Notes
     -----
@@ -177,7 +178,10 @@ def pooling_se(rows: pd.DataFrame) -> pd.Series:
     """
     se = rows["se_log"].astype(float)
     onset = (rows["measure"] == "rate ratio").to_numpy()
-    factor = small_sample_inflation(rows["n_events"].to_numpy(np.float64))
+    units = rows["exposure_unit"] if "exposure_unit" in rows else pd.Series("", index=rows.index)
+    factor = small_sample_inflation(
+        rows["n_events"].to_numpy(np.float64), units.to_numpy() == YES_NO_UNIT
+    )
     return pd.Series(np.where(onset, se.to_numpy() / factor, se.to_numpy()), index=rows.index)
 
 

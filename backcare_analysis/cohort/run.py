@@ -42,6 +42,7 @@ PER_PERSON_COLUMNS = (
     "verdict",
     "n_days",
     "n_events",
+    "exposure_unit",
     "status",
     "reason",
 )
@@ -98,6 +99,7 @@ def person_rows(person: str, payload: Payload) -> pd.DataFrame:
             "verdict": card["verdict"].astype(str),
             "n_days": card["n_days"].astype("int64"),
             "n_events": card["n_events"].astype("int64"),
+            "exposure_unit": card["exposure_unit"].astype(str),
             "status": "ok",
             "reason": np.where(
                 card["verdict"] == "not enough data", card["sentence"].astype(str), ""
@@ -122,6 +124,7 @@ def failed_rows(person: str, reason: str) -> pd.DataFrame:
             "verdict": "failed",
             "n_days": np.zeros(n, dtype="int64"),
             "n_events": np.zeros(n, dtype="int64"),
+            "exposure_unit": "",
             "status": "failed",
             "reason": reason,
         }
@@ -173,7 +176,9 @@ def cohort_advice(
         scorecard order: ``person``, ``claim``, ``measure``, ``estimate``, ``se_log`` (the
         estimate's standard error on the log scale, from the interval when the scorecard
         has no such column), ``ci_low``, ``ci_high``, ``verdict``, ``n_days``,
-        ``n_events`` (onsets, or episodes compared), ``status`` (``ok``, ``failed``: the
+        ``n_events`` (onsets, or episodes compared), ``exposure_unit`` (``"yes vs no"``,
+        ``"per 1 h"``...; it tells the pooling which small-sample factor ``se_log`` carries),
+        ``status`` (``ok``, ``failed``: the
         task failed; ``unreadable``: the log could not be read) and ``reason`` (why a
         claim could not be tested, or why the person failed).
 

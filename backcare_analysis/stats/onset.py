@@ -33,23 +33,30 @@ from .glm import Model, SEType, fit_hazard
 from .triggers import TRIGGERS
 from .verdicts import DEFAULT_MINIMUMS, Measure, Minimums, describe_effect, wald_columns
 
-#: Small-sample correction of the standard error: ``SE * sqrt(n / (n - K))`` with ``n``
-#: onsets. ``K = 1.5`` keeps 95% coverage within 93-97% at one to three years in both
-#: simulated worlds since the time terms need 20 onsets; ``K = 3``, fitted when a trend
-#: line was always there, over-covered (0.96-0.99) once it went (docs/statistics.md).
-SMALL_SAMPLE_K: Final = 1.5
+#: Small-sample correction of the standard error of a measured amount or habit mean:
+#: ``SE * sqrt(n / (n - K))`` with ``n`` onsets. ``K = 2`` keeps 95% coverage within 93-97%
+#: at one to three years in both simulated worlds since the time terms need 20 onsets;
+#: ``K = 3``, fitted when a trend line was always there, over-covered once it went. A yes/no
+#: exposure needs no factor: its information SE alone covered 0.95-0.96 (docs/statistics.md).
+SMALL_SAMPLE_K: Final = 2.0
+#: The ``unit`` of a yes/no exposure, which keeps the information-based SE.
+YES_NO_UNIT: Final = "yes vs no"
 
 
-def small_sample_inflation(n_onsets: npt.ArrayLike) -> FloatArray:
+def small_sample_inflation(
+    n_onsets: npt.ArrayLike, yes_no: npt.ArrayLike | bool = False
+) -> FloatArray:
     """Factor applied to the standard error of a log ratio fitted on ``n`` onsets.
 
-    ``sqrt(n / (n - K))`` with :data:`SMALL_SAMPLE_K` (K = 1.5): 1.20 at 5 onsets, 1.08
-    at 10, 1.03 at 30, 1.02 at 50; NaN below K + 1 onsets.
+    ``sqrt(n / (n - K))`` with :data:`SMALL_SAMPLE_K` (K = 2): 1.29 at 5 onsets, 1.12 at
+    10, 1.03 at 30, 1.02 at 50; NaN below K + 1 onsets; 1 for a yes/no exposure
+    (``yes_no`` true, elementwise).
     """
     n = np.asarray(n_onsets, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.sqrt(n / (n - SMALL_SAMPLE_K))
-    return np.asarray(np.where(n > SMALL_SAMPLE_K + 0.5, out, np.nan), dtype=np.float64)
+    out = np.where(n > SMALL_SAMPLE_K + 0.5, out, np.nan)
+    return np.asarray(np.where(np.asarray(yes_no, dtype=bool), 1.0, out), dtype=np.float64)
 
 
 def _binary(values: FloatArray) -> bool:
@@ -375,7 +382,9 @@ def _finish_table(
     from .power import fitted_power_columns, target_ratio
 
     column = {"model": "se_model", "robust": "se_robust", "hac": "se_hac"}[se]
-    inflation = small_sample_inflation(fits["n_onsets"].to_numpy(dtype=np.float64))
+    inflation = small_sample_inflation(
+        fits["n_onsets"].to_numpy(dtype=np.float64), fits["unit"].to_numpy() == YES_NO_UNIT
+    )
     se_used = fits[column].to_numpy(dtype=np.float64) * inflation
     out = pd.DataFrame(
         {
