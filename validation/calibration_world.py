@@ -238,7 +238,7 @@ def tables(res: pd.DataFrame) -> str:
             people=("verdict", "size"),
             supported=("verdict", lambda v: float((v == "supported").mean())),
             contradicted=("verdict", lambda v: float((v == "contradicted").mean())),
-            measure=("measure", lambda m: ", ".join(sorted(set(map(str, m)) - {""}))),
+            measure=("measure", lambda m: ", ".join(sorted(set(map(str, m)) - {"", "nan"}))),
         )
         .reset_index()
     )

@@ -44,7 +44,11 @@ def fit_one(task: tuple[dict[str, Any], tuple[str, ...] | None, bool, int]) -> l
     from backcare_analysis.panel import daily_panel
     from backcare_analysis.schema import AnalysisError
     from backcare_analysis.stats.design import DEFAULT_ADJUST
-    from backcare_analysis.stats.onset import fit_onset_models, small_sample_inflation
+    from backcare_analysis.stats.onset import (
+        YES_NO_UNIT,
+        fit_onset_models,
+        small_sample_inflation,
+    )
     from backcare_analysis.synthetic.calibration_world import World, simulate_world_log
     from backcare_analysis.synthetic.person import NULL_EFFECTS, Person, simulate_person
 
@@ -64,15 +68,18 @@ def fit_one(task: tuple[dict[str, Any], tuple[str, ...] | None, bool, int]) -> l
             return []
     rows = []
     for r in fits.loc[fits["reason"] == ""].to_dict("records"):
+        # The factor the scorecard applies: none for a yes/no exposure.
+        factor = float(small_sample_inflation(r["n_onsets"], r["unit"] == YES_NO_UNIT))
         rows.append(
             {
                 "trigger": r["trigger"],
+                "yes_no": r["unit"] == YES_NO_UNIT,
                 "onsets": r["n_onsets"],
                 "log_ratio": r["log_ratio"],
                 "se_model": r["se_model"],
-                "se_reported": r["se_model"] * float(small_sample_inflation(r["n_onsets"])),
-                "se_robust": r["se_robust"] * float(small_sample_inflation(r["n_onsets"])),
-                "se_hac": r["se_hac"] * float(small_sample_inflation(r["n_onsets"])),
+                "se_reported": r["se_model"] * factor,
+                "se_robust": r["se_robust"] * factor,
+                "se_hac": r["se_hac"] * factor,
             }
         )
     return rows
@@ -87,6 +94,7 @@ def summarise(res: pd.DataFrame) -> pd.DataFrame:
         n = g["onsets"].to_numpy(dtype=np.float64)
         row: dict[str, object] = {
             "trigger": trigger,
+            "yes_no": bool(g["yes_no"].all()),
             "n": len(g),
             "mean_onsets": n.mean(),
             "bias_log": est.mean(),
