@@ -69,7 +69,7 @@ def fit_one(task: tuple[dict[str, Any], tuple[str, ...] | None, bool, int]) -> l
     rows = []
     for r in fits.loc[fits["reason"] == ""].to_dict("records"):
         # The factor the scorecard applies: none for a yes/no exposure.
-        factor = float(small_sample_inflation(r["n_onsets"], r["unit"] == YES_NO_UNIT))
+        factor = float(small_sample_inflation(r["n_onsets"], [r["unit"]])[0])
         rows.append(
             {
                 "trigger": r["trigger"],

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from ..stats.onset import YES_NO_UNIT, small_sample_inflation
+from ..stats.onset import small_sample_inflation
 
 #: Measures that are ratios and pool on the log scale.
 RATIO_MEASURES: Final = ("rate ratio", "ratio of durations")
@@ -178,10 +178,8 @@ def pooling_se(rows: pd.DataFrame) -> pd.Series:
     """
     se = rows["se_log"].astype(float)
     onset = (rows["measure"] == "rate ratio").to_numpy()
-    units = rows["exposure_unit"] if "exposure_unit" in rows else pd.Series("", index=rows.index)
-    factor = small_sample_inflation(
-        rows["n_events"].to_numpy(np.float64), units.to_numpy() == YES_NO_UNIT
-    )
+    units = rows["exposure_unit"].to_numpy() if "exposure_unit" in rows else None
+    factor = small_sample_inflation(rows["n_events"].to_numpy(np.float64), units)
     return pd.Series(np.where(onset, se.to_numpy() / factor, se.to_numpy()), index=rows.index)
 
 

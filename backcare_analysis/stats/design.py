@@ -59,7 +59,7 @@ WEEKDAY_MIN_ONSETS: Final = 60
 #: (the risk of a new onset is higher soon after an episode).
 RECOVERY_BANDS: Final[tuple[tuple[int, int], ...]] = ((1, 4), (5, 10), (11, 21))
 #: Below this many onsets ``"recovery"`` adds no term (like the trend): bands fitted to a
-#: dozen onsets biased the stretching habit, which follows each episode, by -0.135 under
+#: dozen onsets biased the stretching habit, which follows each episode, by -0.13 under
 #: no effect at one year in the issue-13 world, -0.06 without them (docs/statistics.md).
 RECOVERY_MIN_ONSETS: Final = 20
 

@@ -44,19 +44,22 @@ YES_NO_UNIT: Final = "yes vs no"
 
 
 def small_sample_inflation(
-    n_onsets: npt.ArrayLike, yes_no: npt.ArrayLike | bool = False
+    n_onsets: npt.ArrayLike, units: npt.ArrayLike | None = None
 ) -> FloatArray:
     """Factor applied to the standard error of a log ratio fitted on ``n`` onsets.
 
     ``sqrt(n / (n - K))`` with :data:`SMALL_SAMPLE_K` (K = 2): 1.29 at 5 onsets, 1.12 at
-    10, 1.03 at 30, 1.02 at 50; NaN below K + 1 onsets; 1 for a yes/no exposure
-    (``yes_no`` true, elementwise).
+    10, 1.03 at 30, 1.02 at 50; NaN below K + 1 onsets; 1 where the exposure's ``unit``
+    (elementwise, as in the result tables) is :data:`YES_NO_UNIT`.
     """
     n = np.asarray(n_onsets, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.sqrt(n / (n - SMALL_SAMPLE_K))
     out = np.where(n > SMALL_SAMPLE_K + 0.5, out, np.nan)
-    return np.asarray(np.where(np.asarray(yes_no, dtype=bool), 1.0, out), dtype=np.float64)
+    if units is None:
+        return np.asarray(out, dtype=np.float64)
+    yes_no = np.asarray(units, dtype=object) == YES_NO_UNIT
+    return np.asarray(np.where(yes_no, 1.0, out), dtype=np.float64)
 
 
 def _binary(values: FloatArray) -> bool:
@@ -383,7 +386,7 @@ def _finish_table(
 
     column = {"model": "se_model", "robust": "se_robust", "hac": "se_hac"}[se]
     inflation = small_sample_inflation(
-        fits["n_onsets"].to_numpy(dtype=np.float64), fits["unit"].to_numpy() == YES_NO_UNIT
+        fits["n_onsets"].to_numpy(dtype=np.float64), fits["unit"].to_numpy()
     )
     se_used = fits[column].to_numpy(dtype=np.float64) * inflation
     out = pd.DataFrame(
