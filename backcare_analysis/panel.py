@@ -16,6 +16,13 @@ HABIT_TRIGGERS: tuple[str, ...] = ("exercise_min", "steps_count", "stretching_mi
 #: Days after an episode's last day whose behaviour still follows the pain (more sitting,
 #: less exercise, stretching as treatment): masked from exposures with the episode itself.
 AFTER_EPISODE_DAYS: Final = 3
+#: A run of at least this many days without a diary row may hide an episode nobody wrote
+#: down (diaries fade on bad days): its days and the ``after_episode_days`` after it are
+#: masked from the habit means like an episode's.
+DIARY_GAP_DAYS: Final = 2
+#: The gap rule applies to diaries that cover at least this share of their days; in a
+#: sparser diary long gaps are its rhythm, and masking them would leave no habit value.
+DIARY_GAP_MIN_LOGGED: Final = 0.7
 #: Microseconds in a day (the grid's step).
 _DAY_US: Final = 86_400_000_000
 #: Exposure windows "any of the previous N days" built for yes/no triggers (lifting).
@@ -56,6 +63,22 @@ def _habit_means(v: np.ndarray, window: int) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = (sums[end] - sums[start]) / count
     out: np.ndarray = np.where(count >= (window + 1) // 2, mean, np.nan)
+    return out
+
+
+def diary_gaps(
+    logged: np.ndarray, min_days: int = DIARY_GAP_DAYS, min_logged: float = DIARY_GAP_MIN_LOGGED
+) -> np.ndarray:
+    """Days in a run of at least ``min_days`` unlogged days, in a diary that covers at
+    least ``min_logged`` of its days (none otherwise, and none when ``min_days`` is 0)."""
+    logged = np.asarray(logged, dtype=bool)
+    out = np.zeros(logged.size, dtype=bool)
+    if min_days <= 0 or not logged.size or logged.mean() < min_logged:
+        return out
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], (~logged).astype(np.int8), [0]])))
+    for first, stop in zip(edges[::2], edges[1::2], strict=True):
+        if stop - first >= min_days:
+            out[first:stop] = True
     return out
 
 
@@ -181,6 +204,7 @@ def daily_panel(
     windows: Sequence[int] = (7,),
     exclude_episode_days: bool = True,
     after_episode_days: int = AFTER_EPISODE_DAYS,
+    gap_days: int = DIARY_GAP_DAYS,
 ) -> pd.DataFrame:
     """Build the daily panel of onsets, days at risk and exposures before onset.
 
@@ -203,6 +227,10 @@ def daily_panel(
         an episode closely). ``False`` keeps every value in the means too.
     after_episode_days
         How many days after an episode's last day are masked with it (default 3).
+    gap_days
+        Runs of at least this many days without a diary row count as possible unrecorded
+        episodes (see :func:`diary_gaps`; default 2, 0 turns the rule off): their days
+        and the ``after_episode_days`` after them are masked too.
 
     Returns
     -------
@@ -219,9 +247,10 @@ def daily_panel(
         on any of the 3 previous days, 0 when it was logged absent on at least 2 of them
         and never present), ``episode_day`` (an onset day or a day inside an episode),
         ``masked`` (the day's values are left out of the rolling means: an episode day or
-        one of the ``after_episode_days`` after it) and ``masked_days_<w>d`` (how many of the
-        previous ``w`` days a window lost to masking). Days nobody logged stay missing,
-        never zero.
+        one of the ``after_episode_days`` after it, or the same for a diary gap),
+        ``diary_gap`` (the day is in a gap of at least ``gap_days`` unlogged days) and
+        ``masked_days_<w>d`` (how many of the previous ``w`` days a window lost to
+        masking). Days nobody logged stay missing, never zero.
 
     Raises
     ------
@@ -236,6 +265,15 @@ def daily_panel(
     every unlogged onset day a day at risk while unlogged quiet days are not, inflating
     the onset rate). Days inside an episode count as logged (the episode covers them). An
     episode without an end covers its onset day only.
+
+    A gap of ``gap_days`` or more unlogged days in a diary that covers at least
+    :data:`DIARY_GAP_MIN_LOGGED` of its days is treated as a possible episode nobody wrote
+    down: values measured on its days (a watch keeps counting) and on the
+    ``after_episode_days`` after it are left out of the habit means. Without this, the
+    low activity after an unrecorded episode, followed by the episodes that cluster after
+    it, made exercise look protective with no effect at all (docs/statistics.md, "Diary
+    gaps"). A single missing day is not a gap: in a diary kept on about 85% of days
+    (METHODS) single missing days are common and mostly chance.
     """
     dates, row_of, onsets_n, in_episode = _day_grid(log)
     n = len(dates)
@@ -250,9 +288,12 @@ def daily_panel(
     logged = logged | in_episode
     # The onset day belongs to its episode: its behaviour already follows the pain.
     episode_day = in_episode | (onsets_n > 0)
-    episode_or_after = episode_day.copy()
+    # Logging fades on bad days: a long gap may be an episode nobody wrote down.
+    diary_gap = diary_gaps(logged | episode_day, gap_days)
+    pain_or_gap = episode_day | diary_gap
+    episode_or_after = pain_or_gap.copy()
     for k in range(1, after_episode_days + 1):
-        episode_or_after[k:] |= episode_day[: max(n - k, 0)]
+        episode_or_after[k:] |= pain_or_gap[: max(n - k, 0)]
     masked = episode_or_after if exclude_episode_days else np.zeros(n, dtype=bool)
 
     panel: dict[str, object] = {
@@ -268,6 +309,7 @@ def daily_panel(
         "pain_max_0_10": on_grid("pain_max_0_10"),
         "episode_day": episode_day,
         "masked": masked,
+        "diary_gap": diary_gap,
     }
     lagged: dict[str, object] = {}
     for w in windows:

@@ -120,3 +120,47 @@ def test_lifting_any_of_previous_three_days() -> None:
     values = panel["heavy_lifting_any3d"]
     assert values.iloc[:2].isna().all()
     assert values.iloc[2:].tolist() == [0, 1, 1, 1, 0, 0, 0, 0]
+
+
+def _diary(days: range, missing: set[int]) -> list[dict[str, object]]:
+    return [
+        {"date": f"2025-01-{d:02d}", "exercise_min": 5.0 if d in {13, 14} else 30.0}
+        for d in days
+        if d not in missing
+    ]
+
+
+def test_a_long_diary_gap_is_masked_like_an_episode() -> None:
+    # A diary kept on 18 of 20 days, nothing on the 11th and 12th: the gap may hide an
+    # episode nobody wrote down, so its days and the 3 after (13th-15th) are masked; the
+    # low exercise on the 13th and 14th stays out of the habit (issue 13).
+    panel = daily_panel(make_log(_diary(range(1, 21), {11, 12}), []))
+    assert panel["diary_gap"].tolist() == [d in {11, 12} for d in range(1, 21)]
+    assert panel["masked"].tolist() == [11 <= d <= 15 for d in range(1, 21)]
+    # The 16th reaches back past the masked days to the habit before the gap.
+    assert panel["exercise_min_mean7d"].iloc[15] == 30.0
+    assert panel["masked_days_7d"].iloc[15] == 5
+    kept = daily_panel(make_log(_diary(range(1, 21), {11, 12}), []), gap_days=0)
+    assert not kept["diary_gap"].any()
+    assert not kept["masked"].any()
+    # The 7th-10th and 13th-15th, low days included.
+    assert kept["exercise_min_mean7d"].iloc[15] == pytest.approx((5 * 30 + 2 * 5) / 7)
+
+
+def test_single_missing_days_and_sparse_diaries_have_no_gap() -> None:
+    single = daily_panel(make_log(_diary(range(1, 21), {5, 11, 17}), []))
+    assert not single["diary_gap"].any()
+    assert not single["masked"].any()
+    # Logged on 12 of 20 days (below DIARY_GAP_MIN_LOGGED): long gaps are the diary's
+    # rhythm, not a sign, and masking them would leave no habit at all.
+    sparse = daily_panel(make_log(_diary(range(1, 21), {3, 4, 7, 8, 11, 12, 15, 16}), []))
+    assert not sparse["diary_gap"].any()
+
+
+def test_an_unlogged_onset_day_is_no_gap() -> None:
+    # The 10th is unlogged, the 11th is an onset day without a diary row: the episode
+    # accounts for the 11th, leaving a single missing day, which is no gap.
+    episodes = [{"start_local": "2025-01-11 09:00", "end_local": "2025-01-11 18:00"}]
+    panel = daily_panel(make_log(_diary(range(1, 21), {10, 11}), episodes))
+    assert not panel["diary_gap"].any()
+    assert panel["masked"].tolist() == [11 <= d <= 14 for d in range(1, 21)]
