@@ -68,6 +68,16 @@ def seed_of(master: int, setting: int, replicate: int) -> int:
     return int(seq.generate_state(1)[0])
 
 
+def scorecard_seed(days: int, tags: bool, replicate: int, master: int = 20261201) -> int:
+    """The seed of person ``replicate`` in the no-effect setting of this length and kind."""
+    index = next(
+        i
+        for i, w in enumerate(settings())
+        if w.days == days and w.tags == tags and w.effects == WORLD_NULL
+    )
+    return seed_of(master, index, replicate)
+
+
 def prevention_card(log: object) -> pd.DataFrame:
     """The prevention rows of ``check_advice`` alone (its false-discovery step, proxies and
     verdict rule repeated), a twelfth of the time: treatments and recurrence are described

@@ -13,6 +13,11 @@ small-sample factor ``sqrt(n / (n - K))`` and for the robust and HAC errors. Usa
     python validation/world_fits.py --days 365 --world stretching_after_min=0   # a feature off
     python validation/world_fits.py --days 365 --adjust weekday,trend,season,others
     python validation/world_fits.py --own --days 180 365 730   # the project's first world
+    python validation/world_fits.py --scorecard-people --out fits   # the scorecard's people
+
+``--out`` writes one row per person and trigger. Two runs on the same people compare
+paired, which is how a change of the model is best measured: the spread between people is
+far larger than the change.
 
 Deterministic for a given ``--seed``, whatever ``--processes``.
 """
@@ -130,21 +135,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--world", nargs="*", default=[], help="World field=value overrides")
     parser.add_argument("--adjust", default="", help="comma-separated adjustments")
     parser.add_argument("--own", action="store_true", help="the project's first world")
+    parser.add_argument(
+        "--scorecard-people",
+        action="store_true",
+        help="the people of calibration_world.py's no-effect settings instead of seed+i",
+    )
+    parser.add_argument("--out", type=Path, default=None, help="folder for per-person CSVs")
     args = parser.parse_args(argv)
     overrides = {k: _value(v) for k, v in (item.split("=", 1) for item in args.world)}
     adjust = tuple(a for a in args.adjust.split(",") if a) or None
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import multiprocessing
 
-    from calibration_world import _md  # a sibling script
+    from calibration_world import _md, scorecard_seed  # a sibling script
 
     start = time.time()
     for days in args.days:
         world_kw = {"days": days, **overrides}
-        tasks = [(world_kw, adjust, args.own, args.seed + i) for i in range(args.people)]
+        seeds = [
+            scorecard_seed(days, bool(world_kw.get("tags", False)), i)
+            if args.scorecard_people
+            else args.seed + i
+            for i in range(args.people)
+        ]
+        tasks = [(world_kw, adjust, args.own, seed) for seed in seeds]
         with multiprocessing.get_context("spawn").Pool(args.processes) as pool:
             chunks = pool.map(fit_one, tasks, chunksize=8)
-        res = pd.DataFrame([row for chunk in chunks for row in chunk])
+        res = pd.DataFrame(
+            [
+                {"seed": seed, **row}
+                for seed, chunk in zip(seeds, chunks, strict=True)
+                for row in chunk
+            ]
+        )
+        if args.out is not None:
+            args.out.mkdir(parents=True, exist_ok=True)
+            res.to_csv(args.out / f"world_fits_{days}.csv.gz", index=False)
         world = "first world" if args.own else "issue-13 world"
         what = ", ".join(f"{k}={v}" for k, v in world_kw.items())
         sys.stdout.write(f"\n#### {world}, {what}, no effect ({args.people} people)\n\n")
