@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Final
 
 import numpy as np
 import pandas as pd
 
+from ._quiet import quiet_warnings
 from .episodes import episode_days
 from .panel import daily_panel
 from .schema import Log
@@ -79,8 +79,7 @@ def onset_trend(log: Log) -> tuple[float, float, float]:
     y = at_risk["onset"].to_numpy(dtype=float)
     if np.ptp(years) < 0.25:
         return math.nan, math.nan, math.nan
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with quiet_warnings():
         fit = sm.GLM(y, sm.add_constant(years), family=sm.families.Poisson()).fit()
     low, high = fit.conf_int()[1]
     return float(np.exp(fit.params[1])), float(np.exp(low)), float(np.exp(high))

@@ -17,7 +17,6 @@ builder from timestamped exposures only has to produce the same columns.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -26,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._quiet import quiet_warnings
 from ..schema import AnalysisError, Log
 from .design import check_panel, resolve_exposures
 from .triggers import TRIGGERS
@@ -259,9 +259,7 @@ def _fit(sets: _Sets) -> tuple[float, float]:
         raise ArithmeticError("the estimate ran off to infinity")
     y = sets.case.astype(np.float64)
     x = sets.value[:, None]
-    with warnings.catch_warnings():
-        for category in (ConvergenceWarning, HessianInversionWarning, RuntimeWarning):
-            warnings.simplefilter("error", category)
+    with quiet_warnings(ConvergenceWarning, HessianInversionWarning, RuntimeWarning):
         try:
             result = ConditionalLogit(y, x, groups=sets.codes).fit(
                 start_params=np.array([start]), disp=False, gtol=1e-10, maxiter=50

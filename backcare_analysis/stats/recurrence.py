@@ -4,12 +4,12 @@ horizon, the last gap censored."""
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Final
 
 import numpy as np
 import pandas as pd
 
+from .._quiet import quiet_warnings
 from ..panel import last_logged_day
 from ..schema import Log
 
@@ -83,8 +83,7 @@ def recurrence(log: Log, *, horizon_days: float = 365.0) -> pd.DataFrame:
     if int(gaps["recurred"].sum()) < 2:
         base["note"] = "needs at least three episodes (two recurrences)"
         return pd.DataFrame([base])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with quiet_warnings():
         sf = SurvfuncRight(gaps["gap_days"].to_numpy(), gaps["recurred"].to_numpy(dtype=float))
         median = sf.quantile(0.5)
         med_low, med_high = sf.quantile_ci(0.5)

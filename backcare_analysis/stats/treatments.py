@@ -10,7 +10,6 @@ way to a fair answer.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -18,6 +17,7 @@ from typing import Final, Literal
 import numpy as np
 import pandas as pd
 
+from .._quiet import quiet_warnings
 from ..schema import TREATMENTS, Log
 
 CAVEAT: Final = (
@@ -194,8 +194,7 @@ def compare_treatments(
             }
         )
         design = sm.add_constant(data[["treated", "severity"]], has_constant="add")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with quiet_warnings():
             fit = sm.OLS(data["y"], design).fit()
         low, high = fit.conf_int().loc["treated"]
         beta = float(fit.params["treated"])

@@ -83,12 +83,11 @@ def plot_episode_durations(
 
 
 def _km(ax: Axes, times: np.ndarray, events: np.ndarray, *, label: str, **kwargs: Any) -> None:
-    import warnings
-
     from statsmodels.duration.survfunc import SurvfuncRight
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    from ..._quiet import quiet_warnings
+
+    with quiet_warnings():
         sf = SurvfuncRight(times, events.astype(float))
     t = np.concatenate([[0.0], sf.surv_times])
     s = np.concatenate([[1.0], sf.surv_prob])
