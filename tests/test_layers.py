@@ -18,6 +18,7 @@ LAYER_OF: dict[str, str] = {
     "schema": "core",
     "episodes": "core",
     "panel": "core",
+    "_quiet": "core",
     "readers": "readers",
     "stats": "stats",
     "advice": "questions",
