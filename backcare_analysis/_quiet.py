@@ -3,9 +3,11 @@
 ``warnings.catch_warnings`` saves and restores the process-wide filter list. Two threads
 (a threaded Dask worker analysing two people) that interleave it let a warning that one of
 them meant to silence through, an error under ``-W error``, or leave the filters changed
-for good. Every suppression in the package goes through :func:`quiet_warnings`, which holds
-one lock while the filters are swapped, and also silences numpy's floating-point warnings
-with the thread-local ``numpy.errstate``.
+for good. Every suppression inside an analysis goes through :func:`quiet_warnings`, which
+holds one lock while the filters are swapped, and also silences numpy's floating-point
+warnings with the thread-local ``numpy.errstate``. (The command line's one outer block
+stays a plain ``catch_warnings``: it spans the whole command, and holding the lock that
+long would block the analyses it starts in other threads.)
 """
 
 from __future__ import annotations

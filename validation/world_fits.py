@@ -147,17 +147,16 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import multiprocessing
 
-    from calibration_world import _md, scorecard_seed  # a sibling script
+    from calibration_world import MASTER_SEED, _md, null_setting, seed_of  # a sibling script
 
     start = time.time()
     for days in args.days:
         world_kw = {"days": days, **overrides}
-        seeds = [
-            scorecard_seed(days, bool(world_kw.get("tags", False)), i)
-            if args.scorecard_people
-            else args.seed + i
-            for i in range(args.people)
-        ]
+        if args.scorecard_people:
+            setting = null_setting(days, bool(world_kw.get("tags", False)))
+            seeds = [seed_of(MASTER_SEED, setting, i) for i in range(args.people)]
+        else:
+            seeds = [args.seed + i for i in range(args.people)]
         tasks = [(world_kw, adjust, args.own, seed) for seed in seeds]
         with multiprocessing.get_context("spawn").Pool(args.processes) as pool:
             chunks = pool.map(fit_one, tasks, chunksize=8)
