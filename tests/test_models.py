@@ -12,6 +12,7 @@ import pytest
 from backcare_analysis.panel import daily_panel
 from backcare_analysis.schema import AnalysisError
 from backcare_analysis.stats.design import (
+    OTHERS_MIN_CORRELATION,
     adjustment_design,
     check_panel,
     days_since_episode,
@@ -216,7 +217,11 @@ def test_table_on_a_simulated_person(sample_panel: pd.DataFrame) -> None:
 
 
 def test_others_adjustment_skips_the_same_family(sample_panel: pd.DataFrame) -> None:
-    table = onset_rate_ratios(sample_panel, triggers=["sitting_h", "stand_hours_count", "sleep_h"])
+    panel = sample_panel.copy()
+    # A sleep that goes with sitting (r about -0.7), so that only the family rule decides.
+    noise = np.random.default_rng(3).normal(0, 1, len(panel))
+    panel["sleep_h_lag1"] = 9 - 0.5 * panel["sitting_h_lag1"] + 0.5 * noise
+    table = onset_rate_ratios(panel, triggers=["sitting_h", "stand_hours_count", "sleep_h"])
     adjusted = table.set_index("trigger")["adjusted_for"]
     assert "sleep_h_lag1" in adjusted["sitting_h"]
     assert "stand_hours_count_lag1" not in adjusted["sitting_h"]
@@ -224,6 +229,30 @@ def test_others_adjustment_skips_the_same_family(sample_panel: pd.DataFrame) -> 
     # Six weekday indicators need 60 onsets; with fewer, one weekend indicator.
     n = table.set_index("trigger").loc["sitting_h", "n_onsets"]
     assert ("weekday_1" if n >= 60 else "weekend") in adjusted["sitting_h"]
+
+
+def test_others_adjustment_leaves_out_a_trigger_that_does_not_go_with_it(
+    sample_panel: pd.DataFrame,
+) -> None:
+    panel = sample_panel.copy()
+    sitting = panel["sitting_h_lag1"].to_numpy(dtype=np.float64, na_value=np.nan)
+    noise = np.random.default_rng(4).normal(0, 1, len(panel))
+    threshold = OTHERS_MIN_CORRELATION
+    for slope, expected in ((0.0, False), (-0.5, True)):
+        panel["sleep_h_lag1"] = 7 + slope * (sitting - np.nanmean(sitting)) + 0.3 * noise
+        at_risk = panel["at_risk"].fillna(False).to_numpy(dtype=bool)
+        both = at_risk & np.isfinite(sitting)
+        r = np.corrcoef(sitting[both], panel["sleep_h_lag1"].to_numpy()[both])[0, 1]
+        assert bool(abs(r) >= threshold) is expected
+        table = onset_rate_ratios(panel, triggers=["sitting_h", "sleep_h"]).set_index("trigger")
+        assert ("sleep_h_lag1" in table.loc["sitting_h", "adjusted_for"]) is expected
+        assert ("sitting_h_lag1" in table.loc["sleep_h", "adjusted_for"]) is expected
+    # Left out, it no longer costs the days on which it is missing.
+    panel["sleep_h_lag1"] = 7 + 0.3 * noise
+    panel.loc[noise < -1.0, "sleep_h_lag1"] = np.nan
+    alone = onset_rate_ratios(panel, triggers=["sitting_h"]).set_index("trigger")
+    together = onset_rate_ratios(panel, triggers=["sitting_h", "sleep_h"]).set_index("trigger")
+    assert together.loc["sitting_h", "n_days"] == alone.loc["sitting_h", "n_days"]
 
 
 def test_other_windows_need_a_panel_built_with_them(sample_panel: pd.DataFrame) -> None:

@@ -42,6 +42,11 @@ DEFAULT_ADJUST: Final[tuple[Adjustment, ...]] = (
 SEASON_MIN_DAYS: Final = 240
 #: ``"others"`` adjusts for another trigger only if it is logged on this share of the days.
 OTHERS_MIN_SHARE: Final = 0.8
+#: ... and only if it moves with the trigger: ``|r|`` at least this on their common days at
+#: risk. One that does not cannot confound the rate ratio (it is collapsible), while adjusting
+#: for it costs the days it is missing and, in the issue-13 world, interval coverage
+#: (docs/statistics.md, "Adjustment"). Decided without looking at the onsets.
+OTHERS_MIN_CORRELATION: Final = 0.1
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -21,6 +21,7 @@ from ..schema import AnalysisError
 from .design import (
     ADJUSTMENTS,
     DEFAULT_ADJUST,
+    OTHERS_MIN_CORRELATION,
     OTHERS_MIN_SHARE,
     Adjustment,
     Exposure,
@@ -65,6 +66,18 @@ def small_sample_inflation(
 def _binary(values: FloatArray) -> bool:
     finite = values[np.isfinite(values)]
     return bool(finite.size) and bool(np.all((finite == 0) | (finite == 1)))
+
+
+def _goes_with(x: npt.ArrayLike, other: npt.ArrayLike, rows: npt.NDArray[np.bool_]) -> bool:
+    """Whether ``other`` moves with ``x`` on ``rows`` (``|r| >= OTHERS_MIN_CORRELATION``)."""
+    x, other = np.asarray(x, dtype=np.float64), np.asarray(other, dtype=np.float64)
+    both = rows & np.isfinite(x) & np.isfinite(other)
+    if both.sum() < 3:
+        return False
+    a, b = x[both], other[both]
+    if a.std() == 0 or b.std() == 0:
+        return False
+    return bool(abs(np.corrcoef(a, b)[0, 1]) >= OTHERS_MIN_CORRELATION)
 
 
 def data_shortfall(x: FloatArray, y: FloatArray, exposure: Exposure, minimums: Minimums) -> str:
@@ -186,7 +199,9 @@ def fit_onset_models(
                 if TRIGGERS[o.trigger].family == TRIGGERS[e.trigger].family:
                     continue
                 seen = np.isfinite(values[o.trigger][rows]).mean()
-                if seen >= OTHERS_MIN_SHARE:
+                if seen >= OTHERS_MIN_SHARE and _goes_with(
+                    values[e.trigger], values[o.trigger], rows
+                ):
                     others.append(o)
             for o in others:
                 rows = rows & np.isfinite(values[o.trigger])
@@ -272,7 +287,10 @@ def onset_rate_ratios(
         :func:`adjustment_design`) and ``"others"``: the exposures of the other requested
         triggers outside the trigger's own family (sitting and standing breaks, exercise
         and steps are families), each if logged on
-        80% of the days; days missing one of them are left out.
+        80% of the days and moving with the trigger (``|r|`` of at least
+        :data:`~backcare_analysis.stats.design.OTHERS_MIN_CORRELATION` on their common days
+        at risk: one that does not cannot confound it); days missing one of them are left
+        out.
     se
         ``"model"`` (default; calibrated in ``docs/statistics.md``), ``"robust"`` (HC0) or
         ``"hac"`` (Bartlett kernel over calendar days).
