@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -223,6 +223,52 @@ def natural_spline(x: npt.ArrayLike, df: int) -> FloatArray:
     basis = np.column_stack(cols)
     sd = basis.std(axis=0)
     return np.asarray((basis - basis.mean(axis=0)) / np.where(sd > 0, sd, 1.0))
+
+
+def other_adjusters(
+    exposure: Exposure,
+    candidates: Sequence[Exposure],
+    values: Mapping[str, npt.NDArray[np.floating[Any]]],
+    rows: npt.NDArray[np.bool_],
+) -> list[Exposure]:
+    """The other triggers that ``exposure``'s model is adjusted for (``"others"``).
+
+    A candidate counts when it is outside the exposure's family, logged on at least
+    :data:`OTHERS_MIN_SHARE` of ``rows`` and moves with the exposure there (``|r|`` of at
+    least :data:`OTHERS_MIN_CORRELATION`). Decided from the exposures alone, never from
+    the onsets.
+
+    Parameters
+    ----------
+    exposure
+        The trigger being tested.
+    candidates
+        Exposures that could be adjusted for (the exposure itself is skipped).
+    values
+        Trigger -> exposure values on every panel day.
+    rows
+        Days at risk on which ``exposure`` has a value.
+
+    Returns
+    -------
+    list of Exposure
+        The co-adjusters, in the order of ``candidates``.
+    """
+    x = np.asarray(values[exposure.trigger], dtype=np.float64)
+    family = TRIGGERS[exposure.trigger].family
+    chosen = []
+    for other in candidates:
+        if other.trigger == exposure.trigger or TRIGGERS[other.trigger].family == family:
+            continue
+        z = np.asarray(values[other.trigger], dtype=np.float64)
+        if np.isfinite(z[rows]).mean() < OTHERS_MIN_SHARE:
+            continue
+        both = rows & np.isfinite(x) & np.isfinite(z)
+        if both.sum() < 3 or x[both].std() == 0 or z[both].std() == 0:
+            continue
+        if abs(np.corrcoef(x[both], z[both])[0, 1]) >= OTHERS_MIN_CORRELATION:
+            chosen.append(other)
+    return chosen
 
 
 def trend_df(n_calendar_days: int, n_onsets: int | None = None) -> int:

@@ -21,13 +21,12 @@ from ..schema import AnalysisError
 from .design import (
     ADJUSTMENTS,
     DEFAULT_ADJUST,
-    OTHERS_MIN_CORRELATION,
-    OTHERS_MIN_SHARE,
     Adjustment,
     Exposure,
     FloatArray,
     adjustment_design,
     check_panel,
+    other_adjusters,
     resolve_exposures,
 )
 from .glm import Model, SEType, fit_hazard
@@ -66,18 +65,6 @@ def small_sample_inflation(
 def _binary(values: FloatArray) -> bool:
     finite = values[np.isfinite(values)]
     return bool(finite.size) and bool(np.all((finite == 0) | (finite == 1)))
-
-
-def _goes_with(x: npt.ArrayLike, other: npt.ArrayLike, rows: npt.NDArray[np.bool_]) -> bool:
-    """Whether ``other`` moves with ``x`` on ``rows`` (``|r| >= OTHERS_MIN_CORRELATION``)."""
-    x, other = np.asarray(x, dtype=np.float64), np.asarray(other, dtype=np.float64)
-    both = rows & np.isfinite(x) & np.isfinite(other)
-    if both.sum() < 3:
-        return False
-    a, b = x[both], other[both]
-    if a.std() == 0 or b.std() == 0:
-        return False
-    return bool(abs(np.corrcoef(a, b)[0, 1]) >= OTHERS_MIN_CORRELATION)
 
 
 def data_shortfall(x: FloatArray, y: FloatArray, exposure: Exposure, minimums: Minimums) -> str:
@@ -193,16 +180,8 @@ def fit_onset_models(
         rows = base & np.isfinite(values[e.trigger])
         others: list[Exposure] = []
         if "others" in adjust and not own_reason[e.trigger]:
-            for o in exposures:
-                if o.trigger == e.trigger or own_reason[o.trigger]:
-                    continue
-                if TRIGGERS[o.trigger].family == TRIGGERS[e.trigger].family:
-                    continue
-                seen = np.isfinite(values[o.trigger][rows]).mean()
-                if seen >= OTHERS_MIN_SHARE and _goes_with(
-                    values[e.trigger], values[o.trigger], rows
-                ):
-                    others.append(o)
+            usable = [o for o in exposures if not own_reason[o.trigger]]
+            others = other_adjusters(e, usable, values, rows)
             for o in others:
                 rows = rows & np.isfinite(values[o.trigger])
         x, y = values[e.trigger][rows], onset[rows]
@@ -370,8 +349,9 @@ def onset_rate_ratios(
     Notes
     -----
     A discrete-time hazard model: onset on each at-risk day given exposures measured
-    before it, adjusted for weekday, slow trend and the other triggers (behaviours that
-    change together after an episode would otherwise borrow each other's effects). The
+    before it, adjusted for weekday, slow trend and the other triggers that move with it
+    (behaviours that change together would otherwise borrow each other's effects; one that
+    does not move with it cannot confound it and would only cost days). The
     per-day likelihood factorises given the past, so the information-based standard error
     holds despite autocorrelated triggers and gaps; ``docs/statistics.md`` shows the
     calibration by simulation that backs these choices.
