@@ -237,13 +237,11 @@ def test_others_adjustment_leaves_out_a_trigger_that_does_not_go_with_it(
     panel = sample_panel.copy()
     sitting = panel["sitting_h_lag1"].to_numpy(dtype=np.float64, na_value=np.nan)
     noise = np.random.default_rng(4).normal(0, 1, len(panel))
-    threshold = OTHERS_MIN_CORRELATION
+    both = panel["at_risk"].fillna(False).to_numpy(dtype=bool) & np.isfinite(sitting)
     for slope, expected in ((0.0, False), (-0.5, True)):
         panel["sleep_h_lag1"] = 7 + slope * (sitting - np.nanmean(sitting)) + 0.3 * noise
-        at_risk = panel["at_risk"].fillna(False).to_numpy(dtype=bool)
-        both = at_risk & np.isfinite(sitting)
         r = np.corrcoef(sitting[both], panel["sleep_h_lag1"].to_numpy()[both])[0, 1]
-        assert bool(abs(r) >= threshold) is expected
+        assert bool(abs(r) >= OTHERS_MIN_CORRELATION) is expected
         table = onset_rate_ratios(panel, triggers=["sitting_h", "sleep_h"]).set_index("trigger")
         assert ("sleep_h_lag1" in table.loc["sitting_h", "adjusted_for"]) is expected
         assert ("sitting_h_lag1" in table.loc["sleep_h", "adjusted_for"]) is expected

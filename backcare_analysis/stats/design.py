@@ -243,7 +243,8 @@ def other_adjusters(
     exposure
         The trigger being tested.
     candidates
-        Exposures that could be adjusted for (the exposure itself is skipped).
+        Exposures that could be adjusted for (the exposure's own family, itself
+        included, is skipped).
     values
         Trigger -> exposure values on every panel day.
     rows
@@ -258,7 +259,7 @@ def other_adjusters(
     family = TRIGGERS[exposure.trigger].family
     chosen = []
     for other in candidates:
-        if other.trigger == exposure.trigger or TRIGGERS[other.trigger].family == family:
+        if TRIGGERS[other.trigger].family == family:
             continue
         z = np.asarray(values[other.trigger], dtype=np.float64)
         if np.isfinite(z[rows]).mean() < OTHERS_MIN_SHARE:

@@ -175,13 +175,13 @@ def fit_onset_models(
         )
         for e in exposures
     }
+    testable = [e for e in exposures if not own_reason[e.trigger]]
     records = []
     for e in exposures:
         rows = base & np.isfinite(values[e.trigger])
         others: list[Exposure] = []
         if "others" in adjust and not own_reason[e.trigger]:
-            usable = [o for o in exposures if not own_reason[o.trigger]]
-            others = other_adjusters(e, usable, values, rows)
+            others = other_adjusters(e, testable, values, rows)
             for o in others:
                 rows = rows & np.isfinite(values[o.trigger])
         x, y = values[e.trigger][rows], onset[rows]
